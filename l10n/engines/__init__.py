@@ -1,0 +1,95 @@
+"""MT engines behind one small protocol.
+
+An engine turns a batch of `TranslationRequest`s into a list of English strings, one per request,
+in order. Engines are built lazily by `load_engine`: importing this package never imports torch,
+so `--check`, `score` and `build` stay light.
+
+Glossary constraints: seq2seq engines (Marian through transformers, CTranslate2) cannot take a
+glossary in the input, so they use *term injection* (`inject_terms`): every glossary term found
+in the source is replaced by its English form before translation. Marian models copy Latin-script
+spans through to the output most of the time; every output is then verified against the glossary
+(see l10n.pretranslate), and an entry whose output misses a term stays fuzzy with the missing terms
+named. The LLM engine instead puts the matching glossary entries in its prompt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+from ..errors import L10nError
+
+ENGINES = ("marian", "ct2", "llm")
+
+
+@dataclass(frozen=True)
+class TermHint:
+    zh: str
+    en: str
+    start: int  # offset of the term in the source segment
+    end: int
+
+
+@dataclass(frozen=True)
+class TranslationRequest:
+    source: str
+    terms: tuple[TermHint, ...] = ()
+    # Earlier (source, translation) pairs of the same document, oldest first, for coherence.
+    context: tuple[tuple[str, str], ...] = ()
+    # Reviewed (source, translation) pairs from memory that resemble this segment, best first.
+    examples: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class EngineOptions:
+    batch_size: int = 8
+    beams: int = 4
+    max_length: int = 256
+    device: str = "auto"  # auto | cpu | cuda
+    threads: int = 0  # 0: follow the machine
+    quantization: str = "int8"  # ct2 only
+    cache_dir: str = ".l10n-cache"
+    extra: dict = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    name: str
+    model_id: str
+    calls: int  # how many times the model was asked to generate, for incrementality checks
+
+    def translate(self, batch: Sequence[TranslationRequest]) -> list[str]: ...
+
+
+def inject_terms(request: TranslationRequest) -> str:
+    """The source with each glossary term replaced by its English form (spaced off from CJK)."""
+    if not request.terms:
+        return request.source
+    out: list[str] = []
+    pos = 0
+    for term in sorted(request.terms, key=lambda t: t.start):
+        out.append(request.source[pos:term.start])
+        out.append(f" {term.en} ")
+        pos = term.end
+    out.append(request.source[pos:])
+    return " ".join("".join(out).split())
+
+
+def length_sorted(batch: Sequence[TranslationRequest], key=len) -> list[int]:
+    """Indices of the batch sorted by source length, longest first (less padding per batch)."""
+    return sorted(range(len(batch)), key=lambda i: (-key(batch[i].source), i))
+
+
+def load_engine(name: str, model: str, options: EngineOptions) -> Engine:
+    if name == "marian":
+        from .marian import MarianEngine
+
+        return MarianEngine(model, options)
+    if name == "ct2":
+        from .ct2 import CTranslate2Engine
+
+        return CTranslate2Engine(model, options)
+    if name == "llm":
+        from .llm import LLMEngine
+
+        return LLMEngine(model, options)
+    raise L10nError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")

@@ -1,0 +1,146 @@
+"""MT quality against the reviewed references: sacrebleu BLEU, chrF and TER, plus glossary term accuracy.
+
+A pair is scored when an entry has both an MT record for its current source text and a reviewed
+msgstr. Every corpus figure carries its sacrebleu signature, so it can be reproduced with the
+sacrebleu command line (`sacrebleu ref.txt -i hyp.txt -m bleu chrf ter`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import polib
+
+from . import catalog as cat
+from .glossary import Glossary
+
+
+@dataclass
+class Pair:
+    msgid: str
+    hypothesis: str
+    reference: str
+    line: int
+    chrf: float = 0.0
+
+
+@dataclass
+class ScoreReport:
+    pairs: list[Pair] = field(default_factory=list)
+    entries: int = 0
+    not_scored: Counter = field(default_factory=Counter)
+    bleu: float | None = None
+    chrf: float | None = None
+    ter: float | None = None
+    signatures: dict[str, str] = field(default_factory=dict)
+    terms_total: int = 0
+    terms_ok: int = 0
+    models: Counter = field(default_factory=Counter)
+
+    @property
+    def term_accuracy(self) -> float | None:
+        return self.terms_ok / self.terms_total if self.terms_total else None
+
+    def as_dict(self) -> dict:
+        return {
+            "entries": self.entries,
+            "scored": len(self.pairs),
+            "not_scored": dict(sorted(self.not_scored.items())),
+            "bleu": self.bleu,
+            "chrf": self.chrf,
+            "ter": self.ter,
+            "signatures": self.signatures,
+            "term_accuracy": self.term_accuracy,
+            "terms_ok": self.terms_ok,
+            "terms_total": self.terms_total,
+            "mt_models": dict(sorted(self.models.items())),
+            "segments": [
+                {"line": p.line, "source": p.msgid, "mt": p.hypothesis, "reference": p.reference, "chrf": round(p.chrf, 2)}
+                for p in self.pairs
+            ],
+        }
+
+
+def collect_pairs(po: polib.POFile, report: ScoreReport) -> None:
+    for entry in po:
+        if entry.obsolete:
+            continue
+        report.entries += 1
+        notes = cat.get_notes(entry)
+        has_mt = notes.mt is not None and notes.mt_key.endswith(f"source={cat.source_hash(entry.msgid)}")
+        if not has_mt:
+            report.not_scored["no MT output recorded" + (" (taken from memory)" if notes.origin else "")] += 1
+        elif not entry.msgstr:
+            report.not_scored["no reference (untranslated)"] += 1
+        elif not cat.is_reviewed(entry):
+            report.not_scored["no reference (fuzzy, not reviewed yet)"] += 1
+        else:
+            report.pairs.append(Pair(entry.msgid, notes.mt, entry.msgstr, entry.linenum))
+            model = next((part[6:] for part in notes.mt_key.split() if part.startswith("model=")), "?")
+            report.models[model] += 1
+
+
+def compute(report: ScoreReport, glossary: Glossary) -> ScoreReport:
+    from sacrebleu.metrics import BLEU, CHRF, TER
+
+    if not report.pairs:
+        return report
+    hyps = [p.hypothesis for p in report.pairs]
+    refs = [[p.reference for p in report.pairs]]
+    for name, metric in (("bleu", BLEU()), ("chrf", CHRF()), ("ter", TER())):
+        result = metric.corpus_score(hyps, refs)
+        setattr(report, name, round(result.score, 2))
+        report.signatures[name] = str(metric.get_signature())
+    sentence = CHRF()
+    for pair in report.pairs:
+        pair.chrf = sentence.sentence_score(pair.hypothesis, [pair.reference]).score
+    for pair in report.pairs:
+        matches = glossary.find(pair.msgid)
+        report.terms_total += len(matches)
+        report.terms_ok += len(matches) - len(glossary.missing(pair.msgid, pair.hypothesis))
+    return report
+
+
+def score_catalogs(catalogs: list[tuple[str, polib.POFile]], glossary: Glossary) -> ScoreReport:
+    report = ScoreReport()
+    for _, po in catalogs:
+        collect_pairs(po, report)
+    return compute(report, glossary)
+
+
+def segment_chrf(po: polib.POFile) -> dict[str, float]:
+    """Per-entry chrF of MT against the reviewed msgstr, for the review page."""
+    report = ScoreReport()
+    collect_pairs(po, report)
+    if not report.pairs:
+        return {}
+    from sacrebleu.metrics import CHRF
+
+    metric = CHRF()
+    return {p.msgid: metric.sentence_score(p.hypothesis, [p.reference]).score for p in report.pairs}
+
+
+def format_report(report: ScoreReport, names: list[str], worst: int = 10) -> str:
+    lines = [f"MT quality for {', '.join(names)}"]
+    lines.append(f"coverage: {len(report.pairs)} of {report.entries} entries scored")
+    for reason, count in sorted(report.not_scored.items()):
+        lines.append(f"  not scored: {count} ({reason})")
+    if report.models:
+        lines.append("MT from: " + ", ".join(f"{m} ({n})" for m, n in sorted(report.models.items())))
+    if not report.pairs:
+        lines.append("nothing to score: no entry has both an MT record and a reviewed translation")
+        return "\n".join(lines)
+    lines.append(f"BLEU = {report.bleu:.2f}   {report.signatures['bleu']}")
+    lines.append(f"chrF = {report.chrf:.2f}   {report.signatures['chrf']}")
+    lines.append(f"TER  = {report.ter:.2f}   {report.signatures['ter']}")
+    if report.term_accuracy is None:
+        lines.append("glossary term accuracy: n/a (no glossary terms in the scored sources)")
+    else:
+        lines.append(f"glossary term accuracy: {100 * report.term_accuracy:.1f}% ({report.terms_ok}/{report.terms_total} term occurrences)")
+    lines.append(f"worst segments by chrF (of {len(report.pairs)}):")
+    for pair in sorted(report.pairs, key=lambda p: (p.chrf, p.line))[:worst]:
+        lines.append(f"  {pair.chrf:6.2f}  line {pair.line}: {pair.msgid[:40]}")
+        lines.append(f"          MT:  {pair.hypothesis[:100]}")
+        lines.append(f"          ref: {pair.reference[:100]}")
+    return "\n".join(lines)
