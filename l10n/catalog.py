@@ -13,7 +13,10 @@ The PO file is the translators' interface and stays plain GNU gettext:
 
 Merging follows msgmerge: an unchanged segment keeps its entry; a changed segment takes the
 nearest earlier translation, marked fuzzy with the old msgid as `#|`; a vanished segment's entry
-becomes obsolete (`#~`); an obsolete entry whose segment comes back is revived.
+becomes obsolete (`#~`); an obsolete entry whose segment comes back is revived. One difference
+from msgmerge, so that no reviewed work can be lost: a reviewed entry whose translation was
+lent to a changed segment is also kept as obsolete, so reverting the edit revives it as it was
+even if the translator has since rewritten the fuzzy suggestion.
 """
 
 from __future__ import annotations
@@ -440,8 +443,10 @@ def merge(doc: Document, old: polib.POFile | None, project: str) -> polib.POFile
 
     if old is not None:
         for entry in old:
-            if entry.msgid in occurrences or id(entry) in consumed:
+            if entry.msgid in occurrences:
                 continue
+            if id(entry) in consumed and not (entry.msgstr and "fuzzy" not in entry.flags):
+                continue  # a draft that moved on into the new fuzzy entry
             if not entry.obsolete and not entry.msgstr and not entry.tcomment:
                 continue  # nothing of a translator's to keep
             gone = _copy(entry)

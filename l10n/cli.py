@@ -146,13 +146,17 @@ def cmd_pretranslate(config, args) -> int:
     from .memory import load_memory
     from .pretranslate import Summary, pretranslate_document
 
-    engine_name = getattr(args, "engine", None) or config.engine
-    model = getattr(args, "model", None) or config.model
+    def pick(name, default):
+        value = getattr(args, name, None)
+        return default if value is None else value
+
+    engine_name = pick("engine", config.engine)
+    model = pick("model", config.model)
     options = EngineOptions(
-        batch_size=getattr(args, "batch_size", None) or config.batch_size,
-        beams=getattr(args, "beams", None) or config.beams,
-        max_length=getattr(args, "max_length", None) or config.max_length,
-        device=getattr(args, "device", None) or config.device,
+        batch_size=pick("batch_size", config.batch_size),
+        beams=pick("beams", config.beams),
+        max_length=pick("max_length", config.max_length),
+        device=pick("device", config.device),
         threads=getattr(args, "threads", 0) or 0,
         quantization=getattr(args, "quantization", "int8"),
         cache_dir=str(config.root / ".l10n-cache"),

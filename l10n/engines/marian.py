@@ -46,10 +46,26 @@ def from_pretrained(loader, model: str, **kwargs):
         local_error = err
     if os.environ.get("HF_HUB_OFFLINE") or os.path.isdir(os.path.expanduser(model)):
         raise _explain(model, local_error) from None
+    if not hub_reachable():
+        raise ModelUnavailable(f"the model hub cannot be reached and {weights_help(model)}", model)
     try:
         return loader.from_pretrained(model, **kwargs)
     except (OSError, ValueError) as err:
         raise _explain(model, err) from None
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """One quick TCP connection to the hub, so that an offline machine fails in seconds rather
+    than after a minute of download retries."""
+    import socket
+    from urllib.parse import urlparse
+
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    try:
+        with socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def _explain(model: str, err: Exception) -> ModelUnavailable:

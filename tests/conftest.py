@@ -1,0 +1,133 @@
+"""Shared fixtures: a throw-away copy of the project, a CLI runner, the deterministic test engine,
+and tiny real models built on the fly."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fake_engine import FakeEngine  # noqa: E402
+
+ARTICLE = ROOT / "source" / "zh" / "changchun-equipment.txt"
+DOC = "changchun-equipment"
+
+PYPROJECT = """\
+[project]
+name = "sample"
+
+[tool.l10n]
+source_dir = "source/zh"
+target_dir = "target/en"
+glossary = "glossary.csv"
+documents = ["{doc}"]
+published = [{published}]
+model = "Helsinki-NLP/opus-mt-zh-en"
+batch_size = 8
+
+[tool.l10n.thresholds]
+chrf = 0.0
+bleu = 0.0
+"""
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Project:
+    root: Path
+    doc: str = DOC
+
+    @property
+    def source(self) -> Path:
+        return self.root / "source" / "zh" / f"{self.doc}.txt"
+
+    @property
+    def po(self) -> Path:
+        return self.root / "target" / "en" / f"{self.doc}.po"
+
+    @property
+    def glossary(self) -> Path:
+        return self.root / "glossary.csv"
+
+    @property
+    def pyproject(self) -> Path:
+        return self.root / "pyproject.toml"
+
+    def run(self, *args: str) -> Result:
+        from l10n.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        cwd = os.getcwd()
+        os.chdir(self.root)
+        try:
+            with redirect_stdout(out), redirect_stderr(err):
+                try:
+                    code = main(list(args))
+                except SystemExit as exc:  # argparse
+                    code = exc.code if isinstance(exc.code, int) else 2
+        finally:
+            os.chdir(cwd)
+        return Result(code, out.getvalue(), err.getvalue())
+
+
+def make_project(root: Path, text: str | None = None, glossary: bool = True, published: bool = False, doc: str = DOC) -> Project:
+    (root / "source" / "zh").mkdir(parents=True, exist_ok=True)
+    (root / "target" / "en").mkdir(parents=True, exist_ok=True)
+    source = root / "source" / "zh" / f"{doc}.txt"
+    if text is None:
+        shutil.copyfile(ARTICLE, source)
+    else:
+        source.write_text(text, encoding="utf-8")
+    if glossary:
+        shutil.copyfile(ROOT / "glossary.csv", root / "glossary.csv")
+    (root / "pyproject.toml").write_text(
+        PYPROJECT.format(doc=doc, published=f'"{doc}"' if published else ""), encoding="utf-8"
+    )
+    return Project(root, doc)
+
+
+@pytest.fixture
+def project(tmp_path) -> Project:
+    """A fresh project holding the article and the real glossary, with no catalog yet."""
+    return make_project(tmp_path)
+
+
+@pytest.fixture
+def fake_engine(monkeypatch):
+    """Route every engine load to the deterministic test engine; returns the list of engines made."""
+    made: list[FakeEngine] = []
+
+    def load(name, model, options):
+        engine = FakeEngine(model=model, batch_size=options.batch_size)
+        made.append(engine)
+        return engine
+
+    import l10n.engines
+
+    monkeypatch.setattr(l10n.engines, "load_engine", load)
+    return made
+
+
+@pytest.fixture(scope="session")
+def tiny_marian(tmp_path_factory) -> Path:
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("sentencepiece")
+    from tests.tiny_models import build_tiny_marian
+
+    return build_tiny_marian(tmp_path_factory.mktemp("tiny-marian"))

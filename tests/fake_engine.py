@@ -1,0 +1,46 @@
+"""A deterministic stand-in for an MT model, for tests only.
+
+It uses the product's own glossary-constraint path (`inject_terms`), then keeps only the Latin
+script and digits, so its output is predictable: the injected English terms, the numbers, and a
+stable tag derived from the source. It can be told to drop a term, or to fail on a given call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from l10n.engines import TranslationRequest, inject_terms
+from l10n.errors import TranslationAborted
+
+NON_LATIN = re.compile(r"[^A-Za-z0-9.,;:()'\- ]+")
+
+
+class FakeEngine:
+    name = "fake"
+
+    def __init__(self, model: str = "fake", batch_size: int = 8, drop: tuple[str, ...] = (),
+                 interrupt_on_call: int | None = None, abort_on_call: int | None = None):
+        self.model_id = model
+        self.batch_size = batch_size
+        self.drop = set(drop)
+        self.interrupt_on_call = interrupt_on_call
+        self.abort_on_call = abort_on_call
+        self.calls = 0
+        self.seen: list[str] = []
+
+    def translate(self, batch: list[TranslationRequest]) -> list[str]:
+        self.calls += 1
+        if self.interrupt_on_call == self.calls:
+            raise KeyboardInterrupt
+        if self.abort_on_call == self.calls:
+            raise TranslationAborted("generation failed (out of memory: simulated)", self.model_id)
+        outputs = []
+        for request in batch:
+            self.seen.append(request.source)
+            kept = tuple(t for t in request.terms if t.zh not in self.drop)
+            text = inject_terms(TranslationRequest(request.source, kept))
+            latin = " ".join(NON_LATIN.sub(" ", text).split())
+            tag = hashlib.sha1(request.source.encode()).hexdigest()[:6]
+            outputs.append(f"{latin} [{tag}]".strip())
+        return outputs

@@ -1,0 +1,184 @@
+"""The PO catalog: header, entries, msgmerge-style updates, round-trip fidelity, GNU gettext."""
+
+import shutil
+import subprocess
+
+import polib
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from l10n import catalog as cat
+from l10n.segment import segment_text
+
+TEXT = "本报记者 甲\n\n第一句。第二句。\n\n第三句很长，和别的都不一样。\n\n第一句。\n"
+
+
+def build(text, old=None):
+    return cat.merge(segment_text(text, "source/zh/d.txt"), old, "d")
+
+
+def review(po, msgid, msgstr):
+    entry = po.find(msgid)
+    entry.msgstr = msgstr
+    if "fuzzy" in entry.flags:
+        entry.flags.remove("fuzzy")
+    return entry
+
+
+def test_header_and_entries():
+    po = build(TEXT)
+    meta = po.metadata
+    assert meta["Language"] == "en"
+    assert meta["Plural-Forms"] == "nplurals=2; plural=(n != 1);"
+    assert meta["Content-Type"] == "text/plain; charset=UTF-8"
+    assert meta["Project-Id-Version"] == "d"
+    assert meta["X-Source-Language"] == "zh_Hans"
+    entry = po.find("第三句很长，和别的都不一样。")
+    assert entry.occurrences == [("source/zh/d.txt", "5")]
+    assert cat.get_notes(entry).block == "paragraph"
+
+
+def test_identical_sentence_is_one_entry_with_two_occurrences():
+    po = build(TEXT)
+    assert [e.msgid for e in po].count("第一句。") == 1
+    assert po.find("第一句。").occurrences == [("source/zh/d.txt", "3"), ("source/zh/d.txt", "7")]
+
+
+def test_unchanged_segment_keeps_msgstr_and_flags():
+    po = build(TEXT)
+    review(po, "第二句。", "Sentence two.")
+    po.find("第一句。").msgstr = "One (draft)."
+    po.find("第一句。").flags.append("fuzzy")
+    again = build(TEXT, po)
+    assert again.find("第二句。").msgstr == "Sentence two."
+    assert again.find("第二句。").flags == []
+    assert again.find("第一句。").flags == ["fuzzy"]
+
+
+def test_changed_segment_gets_nearest_translation_fuzzy_with_previous_msgid():
+    po = build(TEXT)
+    review(po, "第三句很长，和别的都不一样。", "Sentence three is long and unlike the others.")
+    edited = TEXT.replace("第三句很长，和别的都不一样。", "第三句很长，和别的都很不一样。")
+    new = build(edited, po)
+    entry = new.find("第三句很长，和别的都很不一样。")
+    assert entry.msgstr == "Sentence three is long and unlike the others."
+    assert "fuzzy" in entry.flags
+    assert entry.previous_msgid == "第三句很长，和别的都不一样。"
+    assert new.find("第三句很长，和别的都不一样。") is None
+    kept = [e for e in new if e.obsolete]
+    assert [(e.msgid, e.msgstr) for e in kept] == [("第三句很长，和别的都不一样。", "Sentence three is long and unlike the others.")]
+    # reverting the edit revives the reviewed entry exactly
+    reverted = build(TEXT, new)
+    entry = reverted.find("第三句很长，和别的都不一样。")
+    assert entry.msgstr == "Sentence three is long and unlike the others." and cat.is_reviewed(entry)
+
+
+def test_removed_segment_becomes_obsolete_and_comes_back():
+    po = build(TEXT)
+    review(po, "第二句。", "Sentence two.")
+    removed = build(TEXT.replace("第二句。", ""), po)
+    gone = [e for e in removed if e.obsolete]
+    assert [(e.msgid, e.msgstr) for e in gone] == [("第二句。", "Sentence two.")]
+    back = build(TEXT, removed)
+    entry = back.find("第二句。")
+    assert entry is not None and not entry.obsolete and entry.msgstr == "Sentence two."
+
+
+def test_new_segment_is_added_empty():
+    po = build(TEXT)
+    new = build(TEXT + "\n全新的一句话在这里出现。\n", po)
+    entry = new.find("全新的一句话在这里出现。")
+    assert entry.msgstr == "" and entry.occurrences == [("source/zh/d.txt", "9")]
+
+
+def test_reviewed_translation_kept_across_an_edit_and_a_revert(project):
+    assert project.run("update").code == 0
+    po = polib.pofile(str(project.po))
+    target = po[10]
+    target.msgstr = "Reviewed by a person."
+    po.save(str(project.po))
+    original = project.source.read_text(encoding="utf-8")
+    project.source.write_text(original.replace(target.msgid, target.msgid[:-1] + "，真的。"), encoding="utf-8")
+    assert project.run("update").code == 0
+    edited = polib.pofile(str(project.po))
+    assert "Reviewed by a person." in [e.msgstr for e in edited]
+    project.source.write_text(original, encoding="utf-8")
+    assert project.run("update").code == 0
+    back = polib.pofile(str(project.po))
+    assert "Reviewed by a person." in [e.msgstr for e in back]
+
+
+def test_update_twice_is_byte_identical(project):
+    assert project.run("update").code == 0
+    first = project.po.read_bytes()
+    result = project.run("update")
+    assert result.code == 0 and "unchanged" in result.out
+    assert project.po.read_bytes() == first
+
+
+def test_polib_round_trip_is_identity(project, tmp_path):
+    project.run("update")
+    po = polib.pofile(str(project.po))
+    po.save(str(tmp_path / "again.po"))
+    assert (tmp_path / "again.po").read_bytes() == project.po.read_bytes()
+    # and with translations, MT notes and long translator comments, as committed
+    committed = project.root.parent / "committed.po"
+    from tests.conftest import ROOT
+
+    shutil.copyfile(ROOT / "target" / "en" / "changchun-equipment.po", committed)
+    polib.pofile(str(committed)).save(str(tmp_path / "c.po"))
+    assert (tmp_path / "c.po").read_bytes() == committed.read_bytes()
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext not installed")
+def test_msgfmt_check_accepts_the_catalog(project):
+    project.run("update")
+    proc = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(project.po)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    from tests.conftest import ROOT
+
+    committed = ROOT / "target" / "en" / "changchun-equipment.po"
+    proc = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(committed)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "74 translated messages" in proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("msgcat") is None, reason="GNU gettext not installed")
+def test_msgcat_rewrapped_file_is_read_and_left_alone(project):
+    from tests.conftest import ROOT
+
+    shutil.copyfile(ROOT / "target" / "en" / "changchun-equipment.po", project.po)
+    subprocess.run(["msgcat", "--width=40", str(project.po), "-o", str(project.po)], check=True)
+    wrapped = project.po.read_bytes()
+    assert project.run("update").code == 0
+    assert project.po.read_bytes() == wrapped  # same meaning: not rewritten
+    po = polib.pofile(str(project.po))
+    reviewed = [e for e in po if cat.is_reviewed(e)]
+    assert len(reviewed) == 74
+    assert all(cat.get_notes(e).mt is not None for e in reviewed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=400))
+def test_notes_survive_any_text(value):
+    """Whatever the MT output, it reads back from the PO exactly (modulo whitespace runs)."""
+    entry = polib.POEntry(msgid="源", msgstr="")
+    cat.set_notes(entry, cat.Notes(block="paragraph", mt=value, mt_key="engine=x model=y glossary=z source=w"))
+    po = polib.POFile()
+    po.metadata = cat.new_metadata("t")
+    po.append(entry)
+    again = polib.pofile(cat.render(po))
+    notes = cat.get_notes(again.find("源"))
+    assert notes.mt == " ".join(value.split())
+    assert notes.block == "paragraph"
+    assert all(len(line) <= 78 for line in cat.render(po).split("\n") if line.startswith("#."))
+
+
+def test_tool_messages_replace_only_their_own_lines():
+    entry = polib.POEntry(msgid="源", msgstr="", tcomment="Translator: check with the editor")
+    cat.set_tool_messages(entry, ["MT missed glossary terms: " + "复兴号 → Fuxing; " * 8])
+    assert entry.tcomment.startswith("Translator: check with the editor\nl10n: ")
+    assert len(cat.tool_messages(entry)) == 1
+    cat.set_tool_messages(entry, [])
+    assert entry.tcomment == "Translator: check with the editor"

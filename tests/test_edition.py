@@ -1,0 +1,132 @@
+"""The English edition: order, structure, strict HTML, draft marks, refusal, determinism."""
+
+import html
+import shutil
+
+import html5lib
+import polib
+import pytest
+
+from l10n import catalog as cat
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def reviewed(project):
+    shutil.copyfile(ROOT / "target" / "en" / "changchun-equipment.po", project.po)
+    return project
+
+
+def outputs(project):
+    base = project.po.with_suffix("")
+    return (base.with_suffix(".md").read_text(encoding="utf-8"), base.with_suffix(".html").read_text(encoding="utf-8"))
+
+
+def reviewed_in_order(project):
+    from l10n.segment import segment_text
+
+    doc = segment_text(project.source.read_text(encoding="utf-8"), "x")
+    entries = {e.msgid: e.msgstr for e in polib.pofile(str(project.po))}
+    return [entries[s.text] for s in doc.segments()]
+
+
+def test_every_reviewed_msgstr_once_in_source_order(reviewed):
+    result = reviewed.run("build")
+    assert result.code == 0, result.err
+    md, page = outputs(reviewed)
+    unescaped_md = md.replace("\\", "")
+    text_of_page = html.unescape(page.split("<body>", 1)[1])  # the <title> repeats the headline
+    position_md = position_html = -1
+    for msgstr in reviewed_in_order(reviewed):
+        assert unescaped_md.count(msgstr) == 1, msgstr
+        assert text_of_page.count(msgstr) == 1, msgstr
+        assert unescaped_md.index(msgstr) > position_md
+        assert text_of_page.index(msgstr) > position_html
+        position_md, position_html = unescaped_md.index(msgstr), text_of_page.index(msgstr)
+
+
+def test_structure(reviewed):
+    reviewed.run("build")
+    md, page = outputs(reviewed)
+    assert "# Pushing Hard to Strengthen the Industrial “Backbone”\n" in md
+    assert "*By Meng Fanming and Liu Xiaoyu, staff reporters*" in md
+    assert md.count("\n## ") == 3  # the three section heads
+    assert md.count("\n- ") == 4  # the list items that opened with ——
+    assert md.count("> *Photo:*") == 4
+    assert "<h1>Pushing Hard to Strengthen the Industrial “Backbone”</h1>" in page
+    assert page.count("<h2>") == 3 and page.count("<li>") == 4 and page.count("<figcaption>") == 4
+    assert '<p class="credit">' in page and '<p class="byline">By Meng Fanming' in page
+    assert "——" not in md and "——" not in page
+    # a paragraph's sentences are joined by single spaces
+    assert "High-end equipment manufacturing is an important part of the strategic emerging industries and provides solid support for building a modern industrial system. With advances" in md
+
+
+def test_html_is_strict_standalone_and_english(reviewed):
+    reviewed.run("build")
+    for path in (reviewed.po.with_suffix(".html"), reviewed.root / "target" / "en" / "changchun-equipment.review.html"):
+        source = path.read_text(encoding="utf-8")
+        parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+        tree = parser.parse(source)
+        assert tree.get("lang") == "en"
+        assert tree.find("head/meta").get("charset") == "utf-8"
+        assert tree.find("head/title").text
+        assert "http://" not in source and "https://" not in source and "<link" not in source and "<script" not in source
+
+
+def test_review_page_shows_status_mt_and_chrf(reviewed):
+    po = polib.pofile(str(reviewed.po))
+    po[3].flags.append("fuzzy")
+    po.save(str(reviewed.po))
+    assert reviewed.run("build", "--draft").code == 0
+    page = (reviewed.root / "target" / "en" / "changchun-equipment.review.html").read_text(encoding="utf-8")
+    assert "73 reviewed, 1 fuzzy, 0 missing" in page
+    assert page.count('<tr class="fuzzy">') == 1
+    assert html.escape(cat.get_notes(po[0]).mt, quote=False) in page
+    assert page.count('class="chrf"><span') == 73
+
+
+def test_build_refuses_gaps_and_lists_them(reviewed):
+    po = polib.pofile(str(reviewed.po))
+    po[5].flags.append("fuzzy")
+    po[6].msgstr = ""
+    po.save(str(reviewed.po))
+    result = reviewed.run("build")
+    assert result.code == 1
+    assert "source/zh/changchun-equipment.txt:15: [fuzzy]" in result.err
+    assert "source/zh/changchun-equipment.txt:17: [missing]" in result.err
+    assert "2 entries are fuzzy or untranslated" in result.err
+    assert not reviewed.po.with_suffix(".html").exists()
+
+
+def test_draft_marks_the_gaps(reviewed):
+    po = polib.pofile(str(reviewed.po))
+    po[5].flags.append("fuzzy")
+    fuzzy_text = po[5].msgstr
+    po[6].msgstr = ""
+    po.save(str(reviewed.po))
+    assert reviewed.run("build", "--draft").code == 0
+    md, page = outputs(reviewed)
+    assert f"**[FUZZY]** {fuzzy_text}" in md.replace("\\", "")
+    assert "**[UNTRANSLATED]** 本报记者 孟凡明 刘霄宇" in md
+    assert f'<mark class="fuzzy" title="fuzzy: not reviewed yet">{html.escape(fuzzy_text, quote=False)}</mark>' in page
+    assert '<mark class="missing" title="untranslated" lang="zh-Hans">本报记者 孟凡明 刘霄宇</mark>' in page
+    assert "DRAFT" in md and "draft-banner" in page
+
+
+def test_build_twice_is_byte_identical(reviewed):
+    reviewed.run("build")
+    first = outputs(reviewed)
+    result = reviewed.run("build")
+    assert "unchanged" in result.out
+    assert outputs(reviewed) == first
+
+
+def test_markdown_escapes_special_characters(reviewed):
+    po = polib.pofile(str(reviewed.po))
+    po[8].msgstr = "A *bold* claim [1] <b>x</b> 5_000"
+    po.save(str(reviewed.po))
+    reviewed.run("build")
+    md, page = outputs(reviewed)
+    assert r"A \*bold\* claim \[1\] \<b\>x\</b\> 5\_000" in md
+    assert "A *bold* claim [1] &lt;b&gt;x&lt;/b&gt; 5_000" in page

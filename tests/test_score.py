@@ -1,0 +1,100 @@
+"""`score`: sacrebleu figures that equal the sacrebleu command line, coverage, term accuracy."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import polib
+import pytest
+
+from l10n import catalog as cat
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def scored(project, fake_engine):
+    """The reviewed article with MT recorded by the test engine on one third of the entries
+    fuzzy again, so that coverage has something to explain."""
+    shutil.copyfile(ROOT / "target" / "en" / "changchun-equipment.po", project.po)
+    po = polib.pofile(str(project.po))
+    for entry in po[::3]:
+        entry.flags.append("fuzzy")
+    po.save(str(project.po))
+    return project
+
+
+def test_score_equals_sacrebleu_cli(scored, tmp_path):
+    result = scored.run("score", "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["scored"] == 49 and data["entries"] == 74
+    assert data["not_scored"] == {"no reference (fuzzy, not reviewed yet)": 25}
+    hyp = tmp_path / "hyp.txt"
+    ref = tmp_path / "ref.txt"
+    hyp.write_text("\n".join(s["mt"] for s in data["segments"]) + "\n", encoding="utf-8")
+    ref.write_text("\n".join(s["reference"] for s in data["segments"]) + "\n", encoding="utf-8")
+    cli = shutil.which("sacrebleu", path=str(__import__("pathlib").Path(sys.executable).parent)) or "sacrebleu"
+    proc = subprocess.run([cli, str(ref), "-i", str(hyp), "-m", "bleu", "chrf", "ter", "-b", "-w", "2"],
+                          capture_output=True, text=True, check=True)
+    bleu, chrf, ter = json.loads(proc.stdout)
+    assert (data["bleu"], data["chrf"], data["ter"]) == (bleu, chrf, ter)
+    assert data["signatures"]["bleu"].startswith("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:")
+
+
+def test_text_report_lists_signature_coverage_terms_and_worst_segments(scored):
+    result = scored.run("score")
+    out = result.out
+    assert "coverage: 49 of 74 entries scored" in out
+    assert "not scored: 25 (no reference (fuzzy, not reviewed yet))" in out
+    assert "BLEU = " in out and "nrefs:1|case:mixed" in out
+    assert "glossary term accuracy: " in out
+    chrfs = [float(line.split()[0]) for line in out.split("worst segments by chrF")[1].splitlines()[1:] if line.startswith("  ") and "line" in line]
+    assert chrfs == sorted(chrfs) and len(chrfs) == 10
+
+
+def test_term_accuracy_counts_missing_terms(project, monkeypatch):
+    import l10n.engines
+    from tests.fake_engine import FakeEngine
+
+    project.run("update")
+    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, m, o: FakeEngine(drop=("复兴号",)))
+    project.run("pretranslate")
+    po = polib.pofile(str(project.po))
+    for entry in po:  # a translator accepts everything as it is
+        entry.flags = [f for f in entry.flags if f != "fuzzy"]
+    po.save(str(project.po))
+    data = json.loads(project.run("score", "--json").out)
+    fuxing = sum(e.msgid.count("复兴号") for e in po)
+    assert data["terms_total"] - data["terms_ok"] == fuxing
+
+
+def test_score_never_imports_torch(scored):
+    code = (
+        "import sys; from l10n.cli import main; rc = main(['score']); "
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'heavy import'; "
+        "rc2 = main(['--check']); assert 'torch' not in sys.modules; sys.exit(rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=scored.root, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_nothing_to_score_is_explained(project):
+    project.run("update")
+    result = project.run("score")
+    assert result.code == 0
+    assert "nothing to score" in result.out
+    assert "not scored: 74 (no MT output recorded)" in result.out
+
+
+def test_stale_mt_record_is_not_scored(scored):
+    po = polib.pofile(str(scored.po))
+    entry = next(e for e in po if cat.is_reviewed(e))
+    notes = cat.get_notes(entry)
+    notes.mt_key = notes.mt_key.rsplit("source=", 1)[0] + "source=000000000000"
+    cat.set_notes(entry, notes)
+    po.save(str(scored.po))
+    data = json.loads(scored.run("score", "--json").out)
+    assert data["scored"] == 48
