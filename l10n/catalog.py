@@ -188,13 +188,73 @@ def _entry_line(text: str, msgid: str) -> int:
     return 0
 
 
+SYNTAX_HINT = (
+    "check quoting and escapes near this line (every msgid needs a msgstr, every string must be "
+    'closed with ", and only \\n \\t \\\\ \\" escapes are allowed)'
+)
+_KEYWORD = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(.*)$")
+_ESCAPE = re.compile(r'\\(?:[ntrabfv\\"?\']|[0-7]{1,3}|x[0-9A-Fa-f]+)')
+
+
+def _string_problem(token: str) -> str | None:
+    """What is wrong with one C string token `"…"`, or None."""
+    if not token.startswith('"'):
+        return "unexpected text (expected msgid, msgstr, a comment or a quoted string)"
+    i = 1
+    while i < len(token):
+        ch = token[i]
+        if ch == "\\":
+            m = _ESCAPE.match(token, i)
+            if not m:
+                return f"invalid escape {token[i:i + 2]!r}"
+            i = m.end()
+            continue
+        if ch == '"':
+            return None if token[i + 1:].strip() == "" else "text after the closing quote"
+        i += 1
+    return "unterminated string"
+
+
+def lint_po(text: str, display: str) -> None:
+    """Reject what polib would silently accept but msgfmt rejects: unterminated strings, invalid
+    escapes, and a msgid with no msgstr (polib would drop or truncate those)."""
+    pending_msgid = None  # line of a msgid still waiting for its msgstr
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if line.startswith("#~"):
+            line = line[2:].strip()
+            if line.startswith("|"):
+                continue
+        elif not line or line.startswith("#"):
+            continue
+        m = _KEYWORD.match(line)
+        token = m.group(2) if m else line
+        problem = _string_problem(token)
+        if problem:
+            raise L10nError(f"PO syntax error: {problem}: {SYNTAX_HINT}", display, number)
+        if not m:
+            continue
+        keyword = m.group(1)
+        if keyword == "msgid":
+            if pending_msgid is not None:
+                raise L10nError(f"PO syntax error: msgid without msgstr: {SYNTAX_HINT}", display, pending_msgid)
+            pending_msgid = number
+        elif keyword.startswith("msgstr"):
+            pending_msgid = None
+        elif keyword == "msgctxt" and pending_msgid is not None:
+            raise L10nError(f"PO syntax error: msgid without msgstr: {SYNTAX_HINT}", display, pending_msgid)
+    if pending_msgid is not None:
+        raise L10nError(f"PO syntax error: msgid without msgstr: {SYNTAX_HINT}", display, pending_msgid)
+
+
 def parse_po(text: str, display: str) -> polib.POFile:
     """Parse PO text strictly. Errors name the line and say what to do."""
+    lint_po(text, display)
     try:
         po = polib.pofile(text, wrapwidth=WRAP_WIDTH, check_for_duplicates=True, encoding="utf-8")
     except ValueError as err:
         message = str(err)
-        m = re.search(r'Entry "(.*)" was already found', message, re.S)
+        m = re.search(r'Entry "(.*)" (?:was already found|already exists)', message, re.S)
         if m:
             line = _second_occurrence_line(text, m.group(1))
             raise L10nError(
@@ -209,12 +269,7 @@ def parse_po(text: str, display: str) -> polib.POFile:
         line = int(m.group(1)) if m else None
         detail = re.sub(r"\s*\(line \d+\)", "", message)
         detail = detail.replace("Syntax error in po file", "PO syntax error")
-        raise L10nError(
-            f"{detail}: check quoting and escapes near this line (every msgid needs a msgstr, every string "
-            "must be closed with \", and only \\n \\t \\\\ \\\" escapes are allowed)",
-            display,
-            line,
-        ) from None
+        raise L10nError(f"{detail}: {SYNTAX_HINT}", display, line) from None
     _validate(po, text, display)
     return po
 
@@ -406,9 +461,13 @@ def merge(doc: Document, old: polib.POFile | None, project: str) -> polib.POFile
     po = polib.POFile(wrapwidth=WRAP_WIDTH, encoding="utf-8")
     metadata = new_metadata(project)
     if old is not None:
-        metadata.update(old.metadata)
-        metadata["Language"] = TARGET_LANGUAGE
-        metadata.setdefault("X-Source-Language", SOURCE_LANGUAGE)
+        # An existing header is the translators' (and their editors'): keep it as it is, adding
+        # only what a valid catalog cannot do without.
+        defaults = metadata
+        metadata = dict(old.metadata)
+        for name in ("Language", "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Plural-Forms"):
+            if not metadata.get(name):
+                metadata[name] = defaults[name]
     po.metadata = metadata
     po.header = old.header if old is not None else f"English translation of {project}.\nThe msgid is the Chinese source segment; see README.md for the workflow."
     occurrences = _occurrences(doc)

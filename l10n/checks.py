@@ -15,7 +15,7 @@ import polib
 
 from . import catalog as cat
 from .config import Config, DocumentPaths
-from .errors import L10nError
+from .errors import L10nError, Unreadable
 from .glossary import Glossary, parse_glossary
 from .numbers import missing_numbers
 from .segment import Document
@@ -28,13 +28,14 @@ class Problem:
     line: int | None
     check: str
     message: str
+    fatal: bool = False  # the input could not be read at all: exit 2, not 1
 
     def format(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: [{self.check}] {self.message}"
 
     def as_dict(self) -> dict:
-        return {"path": self.path, "line": self.line, "check": self.check, "message": self.message}
+        return {"path": self.path, "line": self.line, "check": self.check, "message": self.message, "fatal": self.fatal}
 
 
 @dataclass
@@ -126,7 +127,7 @@ def check_po_syntax(ctx: Context) -> Iterator[Problem]:
             continue
         result = ctx._load_catalog(path)
         if isinstance(result, L10nError):
-            yield Problem(display, result.line, "po-syntax", result.message)
+            yield Problem(display, result.line, "po-syntax", result.message, isinstance(result, Unreadable))
             continue
         yield from _header_problems(result, display)
         for entry in result:
@@ -174,7 +175,7 @@ def check_sync(ctx: Context) -> Iterator[Problem]:
     for doc in ctx.documents:
         error = ctx.source_error(doc)
         if error is not None:
-            yield Problem(error.path or doc.source_display, error.line, "sync", error.message)
+            yield Problem(error.path or doc.source_display, error.line, "sync", error.message, isinstance(error, Unreadable))
             continue
         source = ctx.source(doc)
         po = ctx.catalog(doc)
@@ -287,7 +288,7 @@ def check_glossary_file(ctx: Context) -> Iterator[Problem]:
     try:
         text = decode_text(path.read_bytes(), display, "glossary")
     except L10nError as err:
-        yield Problem(display, err.line, "glossary-file", err.message)
+        yield Problem(display, err.line, "glossary-file", err.message, isinstance(err, Unreadable))
         return
     _, problems = parse_glossary(text, display)
     for problem in problems:

@@ -24,7 +24,8 @@ stages:
   pretranslate   fill entries that need MT (glossary-constrained; reviewed entries untouched)
   score          BLEU / chrF / TER of the recorded MT against the reviewed translations
   build          render target/en/<doc>.md, .html and .review.html from the reviewed catalog
-  --check        run the CI checks; exit 0 clean, 1 problems, 2 unreadable input
+  --check        run the CI checks; exit 0 clean, 1 problems, 2 usage errors or input that
+                 cannot be read at all (missing, binary, not UTF-8)
 """
 
 
@@ -257,6 +258,8 @@ def cmd_check(config, args) -> int:
             print(f"{len(result.problems)} problem(s) in {files} file(s); {len(result.ran)} checks run on {len(docs)} document(s)")
         else:
             print(f"OK: {len(result.ran)} checks passed on {len(docs)} document(s)")
+    if any(p.fatal for p in result.problems):
+        return EXIT_USAGE
     return EXIT_PROBLEMS if result.problems else EXIT_OK
 
 

@@ -22,6 +22,10 @@ class L10nError(Exception):
         return format_location(self.path, self.line, self.message)
 
 
+class Unreadable(L10nError):
+    """A file that cannot be read as text at all (missing, binary, wrong encoding, too large)."""
+
+
 class CatalogLocked(L10nError):
     """Another run holds the catalog's lock file."""
 

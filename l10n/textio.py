@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import CatalogLocked, L10nError
+from .errors import CatalogLocked, L10nError, Unreadable
 
 UTF8_BOM = b"\xef\xbb\xbf"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -35,10 +35,10 @@ def decode_text(data: bytes, path: str, what: str = "text file") -> str:
     Line ends are normalised to LF so that CRLF files count their lines exactly as LF files.
     """
     if not data.strip():
-        raise L10nError(f"the {what} is empty; put the text in it, or remove it from [tool.l10n]", path)
+        raise Unreadable(f"the {what} is empty; put the text in it, or remove it from [tool.l10n]", path)
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise L10nError(
+        raise Unreadable(
             f"NUL byte at offset {nul}: this is a binary file, not a UTF-8 {what}",
             path,
             _line_of_offset(data, nul),
@@ -59,11 +59,11 @@ def decode_text(data: bytes, path: str, what: str = "text file") -> str:
             )
         else:
             hint = "this is not UTF-8 text (a binary file?); save it as UTF-8"
-        raise L10nError(f"invalid UTF-8 (byte 0x{data[err.start]:02x}): {hint}", path, line) from None
+        raise Unreadable(f"invalid UTF-8 (byte 0x{data[err.start]:02x}): {hint}", path, line) from None
     control = next((i for i, ch in enumerate(text) if ch < " " and ch not in "\t\n\r\f"), None)
     if control is not None:
         line = text.count("\n", 0, control) + 1
-        raise L10nError(
+        raise Unreadable(
             f"control character U+{ord(text[control]):04X}: this looks like a binary file, not a {what}",
             path,
             line,
@@ -75,19 +75,19 @@ def read_text(path: Path, display: str, what: str = "text file", max_bytes: int 
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise L10nError(f"no such file; check the path in [tool.l10n]", display) from None
+        raise Unreadable(f"no such file; check the path in [tool.l10n]", display) from None
     except OSError as err:
-        raise L10nError(f"cannot read: {err.strerror}", display) from None
+        raise Unreadable(f"cannot read: {err.strerror}", display) from None
     if size > max_bytes:
-        raise L10nError(
-            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit for one {what}; "
+        raise Unreadable(
+            f"file is {size / 2**20:.1f} MB, over the {max_bytes // 2**20} MB limit for one {what}; "
             "split it into several documents, or raise max_source_mb in [tool.l10n]",
             display,
         )
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise L10nError(f"cannot read: {err.strerror}", display) from None
+        raise Unreadable(f"cannot read: {err.strerror}", display) from None
     return decode_text(data, display, what)
 
 

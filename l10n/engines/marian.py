@@ -10,9 +10,14 @@ from . import EngineOptions, TranslationRequest, inject_terms, length_sorted
 
 
 def weights_help(model: str) -> str:
+    if looks_like_path(model):
+        return (
+            "no loadable model here; a model directory holds config.json, the tokenizer files and "
+            "the weights (model.safetensors or pytorch_model.bin)"
+        )
     return (
         f"the weights of {model!r} are not available here; download them on a machine with access "
-        f"to the model hub (for example `huggingface-cli download {model}`) and either pass the "
+        f"to the model hub (for example `hf download {model}`) and either pass the "
         f"directory with `--model /path/to/model`, or copy the hub cache and set HF_HOME to it"
     )
 
@@ -39,7 +44,11 @@ def from_pretrained(loader, model: str, **kwargs):
     if looks_like_path(model) and not os.path.isdir(os.path.expanduser(model)):
         path = os.path.expanduser(model)
         if not (os.path.isfile(path) and path.endswith(".gguf")):
-            raise ModelUnavailable(f"no such model directory; {weights_help(model)}", model)
+            raise ModelUnavailable(
+                "no such model directory; check the path, or pass a hub id or a directory holding "
+                "config.json and the weights with --model",
+                model,
+            )
     try:
         return loader.from_pretrained(os.path.expanduser(model), local_files_only=True, **kwargs)
     except (OSError, ValueError) as err:
