@@ -194,24 +194,25 @@ def check_sync(ctx: Context) -> Iterator[Problem]:
                 yield Problem(doc.catalog_display, entry.linenum, "sync", "source line references are out of date; run `translate.py update`")
 
 
-@check("untranslated", "no untranslated entry in a published document")
-def check_untranslated(ctx: Context) -> Iterator[Problem]:
+def _published_entries(ctx: Context) -> Iterator[tuple[DocumentPaths, polib.POEntry]]:
     for doc in ctx.documents:
         po = ctx.catalog(doc)
         if doc.published and po is not None:
-            for entry in po:
-                if not entry.obsolete and not entry.msgstr:
-                    yield Problem(doc.catalog_display, entry.linenum, "untranslated", "untranslated entry in a published document")
+            yield from ((doc, e) for e in po if not e.obsolete)
+
+
+@check("untranslated", "no untranslated entry in a published document")
+def check_untranslated(ctx: Context) -> Iterator[Problem]:
+    for doc, entry in _published_entries(ctx):
+        if not entry.msgstr:
+            yield Problem(doc.catalog_display, entry.linenum, "untranslated", "untranslated entry in a published document")
 
 
 @check("fuzzy", "no fuzzy (unreviewed) entry in a published document")
 def check_fuzzy(ctx: Context) -> Iterator[Problem]:
-    for doc in ctx.documents:
-        po = ctx.catalog(doc)
-        if doc.published and po is not None:
-            for entry in po:
-                if not entry.obsolete and entry.msgstr and "fuzzy" in entry.flags:
-                    yield Problem(doc.catalog_display, entry.linenum, "fuzzy", "fuzzy entry in a published document: review it and remove the fuzzy flag")
+    for doc, entry in _published_entries(ctx):
+        if entry.msgstr and "fuzzy" in entry.flags:
+            yield Problem(doc.catalog_display, entry.linenum, "fuzzy", "fuzzy entry in a published document: review it and remove the fuzzy flag")
 
 
 @check("glossary", "glossary terms in the source appear in the reviewed translation as the glossary says")

@@ -182,7 +182,7 @@ def cmd_pretranslate(config, args) -> int:
         if not doc.catalog.exists():
             raise L10nError("no catalog yet; run `translate.py update` first", doc.catalog_display)
         pretranslate_document(
-            config, doc, glossary, memory, engine_name, model, get_engine, options.batch_size,
+            doc, glossary, memory, engine_name, model, get_engine, options.batch_size,
             refresh=getattr(args, "refresh_mt", False), progress=not getattr(args, "no_progress", False), summary=summary,
         )
     print("pretranslate: " + ("no entry needs MT; no model loaded" if engine is None else f"{engine_name} {model}"))

@@ -26,7 +26,7 @@ from typing import Callable
 import polib
 
 from . import catalog as cat
-from .config import Config, DocumentPaths
+from .config import DocumentPaths
 from .engines import Engine, TermHint, TranslationRequest
 from .errors import L10nError, TranslationAborted
 from .glossary import Glossary
@@ -87,7 +87,7 @@ class Job:
 
 
 def plan(po: polib.POFile, key_for: Callable[[str], str], memory: Memory, refresh: bool,
-         summary: Summary, where: str) -> list[Job]:
+         summary: Summary) -> list[Job]:
     """Decide per entry: MT, memory, or nothing. Memory hits are applied here."""
     jobs: list[Job] = []
     for entry in po:
@@ -119,8 +119,8 @@ def plan(po: polib.POFile, key_for: Callable[[str], str], memory: Memory, refres
     return jobs
 
 
-def _request(entry: polib.POEntry, glossary: Glossary, po: polib.POFile, memory: Memory,
-             wants_context: bool, position: dict[str, int], order: list[polib.POEntry]) -> TranslationRequest:
+def _request(entry: polib.POEntry, glossary: Glossary, memory: Memory, wants_context: bool,
+             position: dict[str, int], order: list[polib.POEntry]) -> TranslationRequest:
     terms = tuple(TermHint(m.term.zh, m.term.en, m.start, m.end) for m in glossary.find(entry.msgid))
     if not wants_context:
         return TranslationRequest(entry.msgid, terms)
@@ -167,16 +167,11 @@ def apply_output(job: Job, output: str, key: str, glossary: Glossary, summary: S
     cat.set_tool_messages(entry, messages)
 
 
-class _Interrupted(Exception):
-    pass
-
-
 def _raise_interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: finish cleanly, keep the work
     raise KeyboardInterrupt
 
 
 def pretranslate_document(
-    config: Config,
     doc: DocumentPaths,
     glossary: Glossary,
     memory: Memory,
@@ -195,7 +190,7 @@ def pretranslate_document(
         original = cat.read_catalog(doc.catalog, display)
         po = cat.parse_po(cat.render(original), display)  # a working copy
         key_for = lambda msgid: mt_key(engine_name, model, glossary, msgid)  # noqa: E731
-        jobs = plan(po, key_for, memory, refresh, summary, display)
+        jobs = plan(po, key_for, memory, refresh, summary)
         if not jobs:
             cat.write_catalog(po, doc.catalog, original)
             summary.seconds += time.monotonic() - started
@@ -214,7 +209,7 @@ def pretranslate_document(
         try:
             for start in range(0, len(jobs), batch_size):
                 chunk = jobs[start:start + batch_size]
-                requests = [_request(j.entry, glossary, po, memory, wants_context, position, order) for j in chunk]
+                requests = [_request(j.entry, glossary, memory, wants_context, position, order) for j in chunk]
                 outputs = engine.translate(requests)
                 if len(outputs) != len(chunk):
                     raise L10nError(f"engine returned {len(outputs)} outputs for {len(chunk)} segments", model)
