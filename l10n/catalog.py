@@ -179,15 +179,6 @@ def is_reviewed(entry: polib.POEntry) -> bool:
     return bool(entry.msgstr) and "fuzzy" not in entry.flags and not entry.obsolete
 
 
-def _entry_line(text: str, msgid: str) -> int:
-    """The line of `msgid "…"` for an entry, for messages; 0 when it cannot be found."""
-    first = polib.escape(msgid.split("\n")[0])[:30]
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.startswith("msgid ") and first in line:
-            return number
-    return 0
-
-
 SYNTAX_HINT = (
     "check quoting and escapes near this line (every msgid needs a msgstr, every string must be "
     'closed with ", and only \\n \\t \\\\ \\" escapes are allowed)'
@@ -251,33 +242,27 @@ def parse_po(text: str, display: str) -> polib.POFile:
     """Parse PO text strictly. Errors name the line and say what to do."""
     lint_po(text, display)
     try:
-        po = polib.pofile(text, wrapwidth=WRAP_WIDTH, check_for_duplicates=True, encoding="utf-8")
-    except ValueError as err:
-        message = str(err)
-        m = re.search(r'Entry "(.*)" (?:was already found|already exists)', message, re.S)
-        if m:
-            line = _second_occurrence_line(text, m.group(1))
-            raise L10nError(
-                "duplicate msgid (the same segment appears twice); merge the two entries into one",
-                display,
-                line,
-            ) from None
-        raise L10nError(f"cannot parse: {message}", display) from None
-    except OSError as err:
+        # polib's own duplicate check is quadratic; duplicates are found below with a set.
+        po = polib.pofile(text, wrapwidth=WRAP_WIDTH, check_for_duplicates=False, encoding="utf-8")
+    except (OSError, ValueError) as err:
         message = str(err)
         m = re.search(r"\(line (\d+)\)", message)
         line = int(m.group(1)) if m else None
         detail = re.sub(r"\s*\(line \d+\)", "", message)
         detail = detail.replace("Syntax error in po file", "PO syntax error")
         raise L10nError(f"{detail}: {SYNTAX_HINT}", display, line) from None
+    seen: set[tuple[str | None, str, bool]] = set()
+    for entry in po:
+        key = (entry.msgctxt, entry.msgid, entry.obsolete)
+        if key in seen:
+            raise L10nError(
+                "duplicate msgid (the same segment appears twice); merge the two entries into one",
+                display,
+                entry.linenum,
+            )
+        seen.add(key)
     _validate(po, text, display)
     return po
-
-
-def _second_occurrence_line(text: str, msgid: str) -> int | None:
-    lines = [n for n, line in enumerate(text.split("\n"), start=1)
-             if line.startswith("msgid ") and polib.escape(msgid)[:30] in line]
-    return lines[1] if len(lines) > 1 else (lines[0] if lines else None)
 
 
 def _validate(po: polib.POFile, text: str, display: str) -> None:
