@@ -21,7 +21,8 @@ class Pair:
     msgid: str
     hypothesis: str
     reference: str
-    line: int
+    line: int  # of the entry in the PO file
+    source: str = ""  # path:line of the segment in the source text
     chrf: float = 0.0
 
 
@@ -56,7 +57,7 @@ class ScoreReport:
             "terms_total": self.terms_total,
             "mt_models": dict(sorted(self.models.items())),
             "segments": [
-                {"line": p.line, "source": p.msgid, "mt": p.hypothesis, "reference": p.reference, "chrf": round(p.chrf, 2)}
+                {"line": p.line, "where": p.source, "source": p.msgid, "mt": p.hypothesis, "reference": p.reference, "chrf": round(p.chrf, 2)}
                 for p in self.pairs
             ],
         }
@@ -76,7 +77,8 @@ def collect_pairs(po: polib.POFile, report: ScoreReport) -> None:
         elif not cat.is_reviewed(entry):
             report.not_scored["no reference (fuzzy, not reviewed yet)"] += 1
         else:
-            report.pairs.append(Pair(entry.msgid, notes.mt, entry.msgstr, entry.linenum))
+            where = ":".join(entry.occurrences[0]) if entry.occurrences else ""
+            report.pairs.append(Pair(entry.msgid, notes.mt, entry.msgstr, entry.linenum, where))
             model = next((part[6:] for part in notes.mt_key.split() if part.startswith("model=")), "?")
             report.models[model] += 1
 
@@ -140,7 +142,7 @@ def format_report(report: ScoreReport, names: list[str], worst: int = 10) -> str
         lines.append(f"glossary term accuracy: {100 * report.term_accuracy:.1f}% ({report.terms_ok}/{report.terms_total} term occurrences)")
     lines.append(f"worst segments by chrF (of {len(report.pairs)}):")
     for pair in sorted(report.pairs, key=lambda p: (p.chrf, p.line))[:worst]:
-        lines.append(f"  {pair.chrf:6.2f}  line {pair.line}: {pair.msgid[:40]}")
+        lines.append(f"  {pair.chrf:6.2f}  {pair.source or f'line {pair.line}'}: {pair.msgid[:40]}")
         lines.append(f"          MT:  {pair.hypothesis[:100]}")
         lines.append(f"          ref: {pair.reference[:100]}")
     return "\n".join(lines)

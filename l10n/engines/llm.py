@@ -32,6 +32,7 @@ from .marian import from_pretrained, resolve_device
 SYSTEM = (
     "You are a professional translator at an English-language news agency. "
     "Translate Chinese news text into accurate, fluent English in the style of English news reporting. "
+    "Write Chinese personal and place names in pinyin. "
     "Output only the English translation of the segment you are given: no explanations, notes, "
     "quotation marks around it, or alternatives."
 )
@@ -40,7 +41,7 @@ STRICT = (
     "translate every word, and write Chinese names in pinyin."
 )
 GLOSSARY_HEAD = "Glossary: use these English terms exactly as given wherever the Chinese term occurs."
-CONTEXT_HEAD = "Earlier sentences of the same article, with their translations:"
+CONTEXT_HEAD = "For reference only (do not translate these again), the preceding sentences of the same article:"
 EXAMPLES_HEAD = "Reviewed translations of similar sentences:"
 TASK_HEAD = "Translate this segment into English:"
 

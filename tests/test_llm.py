@@ -1,0 +1,235 @@
+"""The LLM engine: prompt building, output cleaning, the CJK retry, and real loading + generation
+on a tiny random chat model built by the test (tests/tiny_llm.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from l10n.engines import EngineOptions, TermHint, TranslationRequest
+from l10n.errors import ModelUnavailable
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from l10n.engines.llm import LLMEngine, build_messages, clean_output, has_cjk  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny_qwen(tmp_path_factory):
+    from tests.tiny_llm import build_tiny_qwen
+
+    return build_tiny_qwen(tmp_path_factory.mktemp("tiny-qwen"))
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_qwen):
+    return LLMEngine(str(tiny_qwen), EngineOptions(batch_size=2, max_length=24, threads=1))
+
+
+# (a) loading and generation through the real code path
+
+
+def test_tiny_model_translates_one_string_per_request(engine):
+    batch = [
+        TranslationRequest("长春高端装备制造业一路高歌——"),
+        TranslationRequest("中车长客打造的复兴号亚智能动车组。", terms=(TermHint("中车长客", "CRRC Changchun Railway Vehicles", 0, 4),)),
+        TranslationRequest("看长春", context=(("一路高歌，捷报频传！", "A triumphant march!"),)),
+    ]
+    before = engine.calls
+    out = engine.translate(batch)
+    assert len(out) == 3 and all(isinstance(text, str) for text in out)
+    # two batches (batch_size 2), each maybe retried once for CJK leftovers from random weights
+    assert 2 <= engine.calls - before <= 4
+    assert engine.translate([]) == []
+
+
+def test_chat_template_is_used(engine):
+    messages = build_messages(TranslationRequest("看长春"), 3, 3)
+    prompt = engine.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    assert prompt.startswith("<|im_start|>system\n")
+    assert prompt.endswith("<|im_start|>assistant\n")
+    assert "看长春" in prompt
+
+
+def test_beams_default_to_greedy(engine):
+    assert engine.beams == 1
+    assert engine.max_new_tokens("看长春") == min(24, 16 + 4 * 3)
+
+
+def test_int8_dynamic_quantization_generates(tiny_qwen):
+    engine = LLMEngine(str(tiny_qwen), EngineOptions(max_length=12, threads=1, extra={"dtype": "int8"}))
+    assert len(engine.translate([TranslationRequest("看长春")])) == 1
+    with pytest.raises(ModelUnavailable, match="unknown dtype"):
+        LLMEngine(str(tiny_qwen), EngineOptions(extra={"dtype": "int3"}))
+
+
+# (b) the prompt
+
+
+def _user(messages):
+    assert [m["role"] for m in messages] == ["system", "user"]
+    return messages[1]["content"]
+
+
+def test_prompt_lists_only_the_segment_terms_once():
+    request = TranslationRequest(
+        "长客与一汽合作，长客再获订单。",
+        terms=(
+            TermHint("长客", "CRRC Changchun", 0, 2),
+            TermHint("一汽", "FAW", 3, 5),
+            TermHint("长客", "CRRC Changchun", 8, 10),
+        ),
+    )
+    user = _user(build_messages(request, 3, 3))
+    assert user.count("长客 → CRRC Changchun") == 1
+    assert "一汽 → FAW" in user
+    assert "exactly" in user
+    assert "复兴号" not in user  # no other glossary entries
+    assert user.rstrip().endswith("长客与一汽合作，长客再获订单。")
+    no_terms = _user(build_messages(TranslationRequest("看长春"), 3, 3))
+    assert "Glossary" not in no_terms and "→" not in no_terms
+
+
+def test_prompt_context_keeps_the_most_recent_n():
+    context = tuple((f"第{i}句。", f"Sentence {i}.") for i in range(1, 6))
+    user = _user(build_messages(TranslationRequest("看长春", context=context), 2, 3))
+    assert "Sentence 1." not in user and "Sentence 3." not in user
+    assert user.index("Sentence 4.") < user.index("Sentence 5.")
+    assert "第4句。" in user
+    assert "Sentence" not in _user(build_messages(TranslationRequest("看长春", context=context), 0, 3))
+
+
+def test_prompt_examples_keep_the_best_k():
+    examples = tuple((f"例{i}", f"Example {i}") for i in range(1, 6))
+    user = _user(build_messages(TranslationRequest("看长春", examples=examples), 3, 2))
+    assert "Example 1" in user and "Example 2" in user and "Example 3" not in user
+
+
+def test_strict_flag_changes_the_instruction():
+    request = TranslationRequest("看长春")
+    plain, strict = build_messages(request, 3, 3), build_messages(request, 3, 3, strict=True)
+    assert plain != strict
+    assert "Chinese characters" in strict[0]["content"] and "Chinese characters" not in plain[0]["content"]
+    assert "看长春" in _user(strict)
+
+
+def test_strict_retry_shows_the_previous_answer():
+    messages = build_messages(TranslationRequest("中车长客中标地铁订单"), 3, 3, strict=True, previous="CRRC won a 地铁 order")
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert messages[2]["content"] == "CRRC won a 地铁 order"
+    assert "(地铁)" in messages[3]["content"]
+    assert len(build_messages(TranslationRequest("看长春"), 3, 3, previous="x 看")) == 2  # only when strict
+
+
+# (c) the output cleaner
+
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("Here is the translation: Changchun is booming.", "Changchun is booming."),
+        ("Here's the English translation:\n\nChangchun is booming.", "Changchun is booming."),
+        ("Translation: Changchun is booming.", "Changchun is booming."),
+        ("English: Changchun is booming.", "Changchun is booming."),
+        ("Sure! Here is the translation:\nChangchun is booming.", "Changchun is booming."),
+        ('"Changchun is booming."', "Changchun is booming."),
+        ("“Changchun is booming.”", "Changchun is booming."),
+        ('"Made in Changchun" and "Made in China"', '"Made in Changchun" and "Made in China"'),
+        ("Changchun is booming. Note: 长春 is a city in Jilin.", "Changchun is booming."),
+        ("Changchun is booming. (Note: the original says 一路高歌.)", "Changchun is booming."),
+        ("Changchun is booming. (Note that 高歌 means singing)", "Changchun is booming."),
+        ("```\nChangchun is booming.\n```", "Changchun is booming."),
+        ("```text\nChangchun is booming.\n```", "Changchun is booming."),
+        ("Changchun is booming.\n\nThis sentence describes the city's industry.", "Changchun is booming."),
+        ("Changchun is booming.\nAlternatively: Changchun sings.", "Changchun is booming."),
+        ("  Changchun   is\tbooming.  ", "Changchun is booming."),
+        ("**Translation:** Changchun is booming.", "Changchun is booming."),
+        ("The keynote speech was given.", "The keynote speech was given."),
+        ("", ""),
+    ],
+)
+def test_clean_output(raw, clean):
+    assert clean_output(raw) == clean
+
+
+def test_has_cjk():
+    assert has_cjk("The 动车组 left")
+    assert not has_cjk("Changchun’s “backbone” — 200 km/h")
+
+
+# (d) one stricter retry when Chinese remains
+
+
+class FakeModel:
+    """Answers each generate call with the next canned text; records the prompts it saw."""
+
+    def __init__(self, tokenizer, answers):
+        self.tokenizer = tokenizer
+        self.answers = list(answers)
+        self.prompts: list[str] = []
+
+    def generate(self, input_ids, attention_mask=None, **kwargs):
+        import torch
+
+        self.prompts.extend(self.tokenizer.batch_decode(input_ids, skip_special_tokens=False))
+        answer = self.answers.pop(0)
+        ids = self.tokenizer(answer, add_special_tokens=False)["input_ids"]
+        tail = torch.tensor([ids] * input_ids.shape[0], dtype=input_ids.dtype)
+        return torch.cat([input_ids, tail], dim=1)
+
+
+def test_cjk_leftover_is_retried_once_with_the_strict_prompt(engine, monkeypatch):
+    fake = FakeModel(engine.tokenizer, ["The 长春 train.", "Still 长春 here."])
+    monkeypatch.setattr(engine, "model", fake)
+    before = engine.calls
+    out = engine.translate([TranslationRequest("看长春")])
+    assert engine.calls - before == 2  # the first answer and exactly one retry
+    assert fake.answers == []
+    assert "Chinese characters" not in fake.prompts[0] and "Chinese characters" in fake.prompts[1]
+    assert "The 长春 train." in fake.prompts[1] and "still contains Chinese (长春)" in fake.prompts[1]
+    assert out == ["The 长春 train."]  # still CJK: the cleaned text comes back, for the caller to flag
+
+
+def test_retry_answer_replaces_a_cjk_answer(engine, monkeypatch):
+    fake = FakeModel(engine.tokenizer, ["Here is the translation: 看长春", "Look at Changchun"])
+    monkeypatch.setattr(engine, "model", fake)
+    assert engine.translate([TranslationRequest("看长春")]) == ["Look at Changchun"]
+
+
+def test_clean_answer_is_not_retried(engine, monkeypatch):
+    fake = FakeModel(engine.tokenizer, ["Translation: Focus on Changchun"])
+    monkeypatch.setattr(engine, "model", fake)
+    before = engine.calls
+    assert engine.translate([TranslationRequest("看长春")]) == ["Focus on Changchun"]
+    assert engine.calls - before == 1
+
+
+def test_generation_errors_abort_cleanly(engine, monkeypatch):
+    from l10n.errors import TranslationAborted
+
+    class Broken:
+        def generate(self, **kwargs):
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(engine, "model", Broken())
+    with pytest.raises(TranslationAborted, match="out of memory"):
+        engine.translate([TranslationRequest("看长春")])
+
+
+# (e) missing models
+
+
+def test_missing_model_directory(tmp_path):
+    with pytest.raises(ModelUnavailable, match="no such model directory"):
+        LLMEngine(str(tmp_path / "nowhere"), EngineOptions())
+
+
+def test_missing_gguf_file(tmp_path):
+    with pytest.raises(ModelUnavailable, match="gguf"):
+        LLMEngine(str(tmp_path / "model-q4_k_m.gguf"), EngineOptions())
+
+
+def test_directory_without_a_model(tmp_path):
+    (tmp_path / "readme.txt").write_text("nothing here")
+    with pytest.raises(ModelUnavailable):
+        LLMEngine(str(tmp_path), EngineOptions())
