@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: the machine's)")
     p.add_argument("--quantization", default="int8", help="ct2: int8, int8_float32, float32 …")
     p.add_argument("--fallback", action="store_true", help="ct2: fall back to the transformers engine if CTranslate2 is unavailable")
+    p.add_argument("--vmap", metavar="FILE|target", help="ct2: output vocabulary shortlist (a CTranslate2 vocabulary map, or `target` for the target SentencePiece pieces)")
     p.add_argument("--refresh-mt", action="store_true", help="also record MT for reviewed entries whose MT is missing or from another model/glossary (their msgstr is never changed)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -161,7 +162,7 @@ def cmd_pretranslate(config, args) -> int:
         threads=getattr(args, "threads", 0) or 0,
         quantization=getattr(args, "quantization", "int8"),
         cache_dir=str(config.root / ".l10n-cache"),
-        extra={"fallback": getattr(args, "fallback", False)},
+        extra={k: v for k, v in (("fallback", getattr(args, "fallback", False)), ("vmap", getattr(args, "vmap", None))) if v},
     )
     for name, value in (("--batch-size", options.batch_size), ("--beams", options.beams), ("--max-length", options.max_length)):
         if value < 1:

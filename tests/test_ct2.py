@@ -129,6 +129,21 @@ def test_missing_model_directory_is_a_clear_error(tmp_path):
     assert not (tmp_path / "cache").exists()
 
 
+def test_conversion_failure_is_a_clear_error_and_leaves_no_cache(tiny_model, tmp_path, monkeypatch):
+    from ctranslate2.converters import TransformersConverter
+
+    def broken(self, output_dir, vmap=None, quantization=None, force=False):
+        raise NotImplementedError("This model is not supported by CTranslate2 or this converter")
+
+    monkeypatch.setattr(TransformersConverter, "convert", broken)
+    cache = tmp_path / "cache"
+    with pytest.raises(ModelUnavailable) as caught:
+        CTranslate2Engine(str(tiny_model), _options(cache))
+    message = str(caught.value)
+    assert "cannot convert" in message and "--engine marian" in message and "not supported" in message
+    assert list((cache / "ct2").iterdir()) == []  # no half-written entry, no temporary directory
+
+
 def test_fallback_only_when_asked(tmp_path, tiny_model, monkeypatch, capsys):
     import l10n.engines.ct2 as ct2_module
 

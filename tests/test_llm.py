@@ -56,8 +56,11 @@ def test_beams_default_to_greedy(engine):
     assert engine.max_new_tokens("看长春") == min(24, 16 + 4 * 3)
 
 
-def test_int8_dynamic_quantization_generates(tiny_qwen):
-    engine = LLMEngine(str(tiny_qwen), EngineOptions(max_length=12, threads=1, extra={"dtype": "int8"}))
+def test_dtype_option(tiny_qwen):
+    import torch
+
+    engine = LLMEngine(str(tiny_qwen), EngineOptions(max_length=12, threads=1, extra={"dtype": "bfloat16"}))
+    assert engine.model.dtype == torch.bfloat16
     assert len(engine.translate([TranslationRequest("看长春")])) == 1
     with pytest.raises(ModelUnavailable, match="unknown dtype"):
         LLMEngine(str(tiny_qwen), EngineOptions(extra={"dtype": "int3"}))
@@ -67,8 +70,16 @@ def test_int8_dynamic_quantization_generates(tiny_qwen):
 
 
 def _user(messages):
-    assert [m["role"] for m in messages] == ["system", "user"]
-    return messages[1]["content"]
+    """The final user turn (glossary and segment); checks the turn structure on the way."""
+    roles = [m["role"] for m in messages]
+    assert roles[0] == "system" and roles[-1] == "user"
+    assert roles[1:-1] == ["user", "assistant"] * ((len(roles) - 2) // 2)
+    return messages[-1]["content"]
+
+
+def _shown(messages):
+    """Everything after the system message."""
+    return "\n".join(m["content"] for m in messages[1:])
 
 
 def test_prompt_lists_only_the_segment_terms_once():
@@ -84,7 +95,7 @@ def test_prompt_lists_only_the_segment_terms_once():
     assert user.count("长客 → CRRC Changchun") == 1
     assert "一汽 → FAW" in user
     assert "exactly" in user
-    assert "复兴号" not in user  # no other glossary entries
+    assert "复兴号" not in user and "Fuxing" not in user  # no other glossary entries
     assert user.rstrip().endswith("长客与一汽合作，长客再获订单。")
     no_terms = _user(build_messages(TranslationRequest("看长春"), 3, 3))
     assert "Glossary" not in no_terms and "→" not in no_terms
@@ -92,17 +103,25 @@ def test_prompt_lists_only_the_segment_terms_once():
 
 def test_prompt_context_keeps_the_most_recent_n():
     context = tuple((f"第{i}句。", f"Sentence {i}.") for i in range(1, 6))
-    user = _user(build_messages(TranslationRequest("看长春", context=context), 2, 3))
-    assert "Sentence 1." not in user and "Sentence 3." not in user
-    assert user.index("Sentence 4.") < user.index("Sentence 5.")
-    assert "第4句。" in user
-    assert "Sentence" not in _user(build_messages(TranslationRequest("看长春", context=context), 0, 3))
+    messages = build_messages(TranslationRequest("看长春", context=context), 2, 3)
+    _user(messages)
+    shown = _shown(messages)
+    assert "Sentence 1." not in shown and "Sentence 3." not in shown and "第3句" not in shown
+    assert shown.index("第4句。") < shown.index("Sentence 4.") < shown.index("第5句。") < shown.index("Sentence 5.")
+    # earlier turns: the source as a user turn, its translation as the assistant's answer
+    assert messages[1]["content"].endswith("第4句。") and messages[2] == {"role": "assistant", "content": "Sentence 4."}
+    assert len(build_messages(TranslationRequest("看长春", context=context), 0, 3)) == 2
 
 
 def test_prompt_examples_keep_the_best_k():
     examples = tuple((f"例{i}", f"Example {i}") for i in range(1, 6))
-    user = _user(build_messages(TranslationRequest("看长春", examples=examples), 3, 2))
-    assert "Example 1" in user and "Example 2" in user and "Example 3" not in user
+    context = (("上一句。", "The sentence before."),)
+    messages = build_messages(TranslationRequest("看长春", context=context, examples=examples), 3, 2)
+    _user(messages)
+    shown = _shown(messages)
+    assert "Example 1" in shown and "Example 2" in shown and "Example 3" not in shown
+    assert shown.index("Example 1") < shown.index("The sentence before.")  # the context is nearest
+    assert "Example" not in _shown(build_messages(TranslationRequest("看长春", examples=examples), 3, 0))
 
 
 def test_strict_flag_changes_the_instruction():
@@ -145,6 +164,9 @@ def test_strict_retry_shows_the_previous_answer():
         ("  Changchun   is\tbooming.  ", "Changchun is booming."),
         ("**Translation:** Changchun is booming.", "Changchun is booming."),
         ("The keynote speech was given.", "The keynote speech was given."),
+        ("Chinese: 一路高歌\nEnglish: A triumphant march", "A triumphant march"),
+        ("Chinese: The industry is marching on.", "The industry is marching on."),
+        ("The English translation of the segment is:\nBy Meng Fanming", "By Meng Fanming"),
         ("", ""),
     ],
 )
@@ -233,3 +255,13 @@ def test_directory_without_a_model(tmp_path):
     (tmp_path / "readme.txt").write_text("nothing here")
     with pytest.raises(ModelUnavailable):
         LLMEngine(str(tmp_path), EngineOptions())
+
+
+def test_gguf_without_the_gguf_package(tmp_path, monkeypatch):
+    import sys
+
+    model = tmp_path / "model-q4_k_m.gguf"
+    model.write_bytes(b"GGUF")
+    monkeypatch.setitem(sys.modules, "gguf", None)  # `import gguf` raises ImportError
+    with pytest.raises(ModelUnavailable, match="pip install gguf"):
+        LLMEngine(str(model), EngineOptions())

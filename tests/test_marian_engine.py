@@ -64,3 +64,20 @@ def test_directory_that_is_not_a_translation_model(tmp_path):
     with pytest.raises(ModelUnavailable) as info:
         load_engine("marian", str(tmp_path), EngineOptions())
     assert "not a model the engine can run" in str(info.value) or "cannot load this model" in str(info.value)
+
+
+def test_ct2_engine_through_the_cli_matches_marian(tmp_path, tiny_marian):
+    pytest.importorskip("ctranslate2")
+    from tests.conftest import make_project
+
+    outputs = {}
+    for engine in ("marian", "ct2"):
+        project = make_project(tmp_path / engine)
+        project.run("update")
+        result = project.run("pretranslate", "--engine", engine, "--model", str(tiny_marian), "--beams", "1",
+                             "--max-length", "24", "--quantization", "float32")
+        assert result.code == 0, result.err
+        po = polib.pofile(str(project.po))
+        assert po.metadata["X-MT-Engine"] == engine
+        outputs[engine] = {e.msgid: cat.get_notes(e).mt for e in po if not e.obsolete}
+    assert outputs["ct2"] == outputs["marian"]

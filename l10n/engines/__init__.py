@@ -85,9 +85,9 @@ def load_engine(name: str, model: str, options: EngineOptions) -> Engine:
 
         return MarianEngine(model, options)
     if name == "ct2":
-        from .ct2 import CTranslate2Engine
+        from .ct2 import load_ct2_or_fallback
 
-        return CTranslate2Engine(model, options)
+        return load_ct2_or_fallback(model, options)
     if name == "llm":
         from .llm import LLMEngine
 

@@ -259,6 +259,8 @@ class CTranslate2Engine:
         if quantization not in QUANTIZATIONS:
             raise ModelUnavailable(f"unknown quantization {quantization!r}; choose one of {', '.join(QUANTIZATIONS)}")
 
+        device, index = self._device(ct2, options.device)  # before any slow work
+        self.device = device
         identity, source = source_identity(model)
         self.tokenizer = from_pretrained(AutoTokenizer, source if os.path.isdir(source) else model)
 
@@ -306,8 +308,6 @@ class CTranslate2Engine:
         info = json.loads((self.model_dir / METADATA).read_text(encoding="utf-8"))
         self.forced_eos = bool(info.get("forced_eos"))
 
-        device, index = self._device(ct2, options.device)
-        self.device = device
         self.threads = options.threads or machine_threads()
         compute_type = options.extra.get("compute_type", "default")
         try:

@@ -1,21 +1,22 @@
 """An instruction-tuned causal LM as a translator (Qwen2.5-Instruct and similar chat models).
 
 Unlike the seq2seq engines, the LLM reads the glossary in its prompt: the entries that match the
-segment are listed with an instruction to use them exactly. The prompt also carries a few earlier
-sentences of the same document with their translations (for names and coherence) and a few
-reviewed examples from translation memory. The answer is cleaned (preambles, quotes, notes, code
+segment are listed with an instruction to use them exactly. A few reviewed examples from
+translation memory and a few earlier sentences of the same document with their translations (for
+names and coherence) come first, as earlier turns of the chat, so that a small model also sees
+what an answer looks like (just the translation). The answer is cleaned (preambles, quotes, notes, code
 fences, rambling after the first line); an answer that still holds Chinese is asked for once more
 with a stricter instruction, and returned as it is after that (the caller flags CJK leftovers).
 
-`--model` may be a hub id, a model directory, or a `.gguf` file (needs the optional `gguf`
-package; transformers dequantizes it on load).
+`--model` may be a hub id, a model directory, or a `.gguf` file (needs the optional `gguf` and
+`accelerate` packages; transformers dequantizes it on load, to float32 by default on a CPU:
+bfloat16 was no faster there, see bench/llm-results.md).
 
 Engine options read from `EngineOptions.extra`:
   context   earlier (zh, en) pairs of the document to show, most recent kept (default 3)
   examples  reviewed examples to show, best first (default 3)
   llm_beams beams for generation (default 1: greedy; `EngineOptions.beams` is for the MT engines)
-  dtype     float32 | bfloat16 | float16 | int8 | auto (default: float32 on CPU, bfloat16 on
-            CUDA); int8 = float32 weights quantized dynamically to int8 (CPU only)
+  dtype     float32 | bfloat16 | float16 | auto (default: float32 on CPU, bfloat16 on CUDA)
   tokens_per_char  bound on new tokens: 16 + this × source characters, at most max_length (default 4)
 """
 
@@ -41,13 +42,11 @@ STRICT = (
     "translate every word, and write Chinese names in pinyin."
 )
 GLOSSARY_HEAD = "Glossary: use these English terms exactly as given wherever the Chinese term occurs."
-CONTEXT_HEAD = "For reference only (do not translate these again), the preceding sentences of the same article:"
-EXAMPLES_HEAD = "Reviewed translations of similar sentences:"
 TASK_HEAD = "Translate this segment into English:"
+STRICT_TASK = "Translate this segment into English, with no Chinese characters in your answer:"
 
+# Han ideographs, kana and hangul (not CJK punctuation, which the caller normalises or flags).
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff]")
-
-
 _CJK_RUN = re.compile(_CJK.pattern + "+")
 
 
@@ -57,16 +56,22 @@ def has_cjk(text: str) -> bool:
 
 def build_messages(request: TranslationRequest, n_context: int, n_examples: int, strict: bool = False,
                    previous: str = "") -> list[dict]:
-    """The chat messages (system + user) that ask for the translation of `request.source`.
+    """The chat messages that ask for the translation of `request.source`.
 
-    Only the glossary entries of `request.terms` (those matched in this segment) are listed,
-    deduplicated, in source order; the `n_context` most recent context pairs (oldest first) and
-    the `n_examples` best examples are shown. `strict` demands an answer without Chinese; with
-    `previous` (an earlier answer that kept Chinese), that answer and a request to correct it
-    follow as two more turns.
+    A system message with the task; the `n_examples` best reviewed examples and then the
+    `n_context` most recent context pairs (oldest first) as earlier user/assistant turns, so that
+    the model sees the expected answer format; then the user turn with the glossary entries of
+    `request.terms` (those matched in this segment; deduplicated, in source order) and the
+    segment. `strict` demands an answer without Chinese; with `previous` (an earlier answer that
+    kept Chinese), that answer and a request to correct it follow as two more turns.
     """
-    system = SYSTEM + (STRICT if strict else "")
-    parts: list[str] = []
+    messages = [{"role": "system", "content": SYSTEM + (STRICT if strict else "")}]
+    examples = [(zh, en) for zh, en in request.examples if zh.strip() and en.strip()][:max(0, n_examples)]
+    context = [(zh, en) for zh, en in request.context if zh.strip() and en.strip()]
+    context = context[-n_context:] if n_context > 0 else []
+    for zh, en in examples + context:
+        messages.append({"role": "user", "content": f"{TASK_HEAD}\n{zh}"})
+        messages.append({"role": "assistant", "content": en})
     seen: set[tuple[str, str]] = set()
     lines: list[str] = []
     for term in sorted(request.terms, key=lambda t: (t.start, t.end)):
@@ -74,20 +79,9 @@ def build_messages(request: TranslationRequest, n_context: int, n_examples: int,
         if key not in seen:
             seen.add(key)
             lines.append(f"{term.zh} → {term.en}")
-    if lines:
-        parts.append(GLOSSARY_HEAD + "\n" + "\n".join(lines))
-    context = [(zh, en) for zh, en in request.context if zh.strip() and en.strip()]
-    context = context[-n_context:] if n_context > 0 else []
-    if context:
-        parts.append(CONTEXT_HEAD + "\n" + "\n".join(f"Chinese: {zh}\nEnglish: {en}" for zh, en in context))
-    examples = [(zh, en) for zh, en in request.examples if zh.strip() and en.strip()][:max(0, n_examples)]
-    if examples:
-        parts.append(EXAMPLES_HEAD + "\n" + "\n".join(f"Chinese: {zh}\nEnglish: {en}" for zh, en in examples))
-    task = TASK_HEAD
-    if strict:
-        task = "Translate this segment into English, with no Chinese characters in your answer:"
-    parts.append(f"{task}\n{request.source}")
-    messages = [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}]
+    parts = [GLOSSARY_HEAD + "\n" + "\n".join(lines)] if lines else []
+    parts.append(f"{STRICT_TASK if strict else TASK_HEAD}\n{request.source}")
+    messages.append({"role": "user", "content": "\n\n".join(parts)})
     if strict and previous:
         leftovers = "、".join(dict.fromkeys(_CJK_RUN.findall(previous)))
         messages.append({"role": "assistant", "content": previous})
@@ -116,6 +110,7 @@ _NOTE_TAIL = re.compile(
     r")\s*$",
     re.IGNORECASE | re.DOTALL,
 )
+_SOURCE_LABEL = re.compile(r"(?:\*\*)?(?:chinese|source|original|原文|中文)(?:\*\*)?\s*[:：](?:\*\*)?\s*(.*)", re.IGNORECASE)
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": "』", "«": "»"}
 
 
@@ -151,6 +146,13 @@ def clean_output(text: str) -> str:
             continue
         if re.match(r"[(\[]?(?:\*\*)?(?:translator'?s?\s+)?notes?(?:\*\*)?\s*[:：]", line, re.IGNORECASE):
             continue
+        if re.search(r"translat\w*\b[^:：]*[:：]$", line, re.IGNORECASE):  # "… the translation is:"
+            continue
+        label = _SOURCE_LABEL.match(line)
+        if label:
+            if has_cjk(label.group(1)) or not label.group(1).strip():  # an echo of the source
+                continue
+            line = label.group(1).strip()
         answer = line
         break
     answer = answer.strip("`").strip()
@@ -171,45 +173,27 @@ def answer_complete(text: str) -> bool:
     return bool(clean_output(head + "\n"))
 
 
-DTYPES = ("float32", "bfloat16", "float16", "int8", "auto")
+DTYPES = ("float32", "bfloat16", "float16", "auto")
 
 
 def _dtype(name: str, device: str):
-    """The torch dtype to load in, and whether to quantize the linear layers to int8 afterwards."""
     import torch
 
     name = (name or "").lower()
     if name in ("", "default"):
-        return (torch.float32, False) if device == "cpu" else (torch.bfloat16, False)
+        return torch.float32 if device == "cpu" else torch.bfloat16
     if name == "auto":
-        return "auto", False
-    if name in ("int8", "qint8"):
-        if device != "cpu":
-            raise ModelUnavailable("dtype int8 (dynamic quantization) runs on the CPU only; use bfloat16 on a GPU")
-        return torch.float32, True
+        return "auto"
     table = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
              "float16": torch.float16, "fp16": torch.float16}
     if name not in table:
         raise ModelUnavailable(f"unknown dtype {name!r}; use one of {', '.join(DTYPES)}")
-    return table[name], False
-
-
-def quantize_int8(model):
-    """Dynamic int8 quantization of every nn.Linear (weights per output channel, activations per
-    batch): several times faster prompt processing on x86 CPUs than float32."""
-    import warnings
-
-    import torch
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, inplace=True)
+    return table[name]
 
 
 class LLMEngine:
     name = "llm"
+    uses_context = True  # pretranslate fills TranslationRequest.context and .examples for it
 
     def __init__(self, model: str, options: EngineOptions):
         try:
@@ -232,7 +216,7 @@ class LLMEngine:
         if options.threads:
             torch.set_num_threads(options.threads)
         self.device = resolve_device(options.device)
-        dtype, int8 = _dtype(str(extra.get("dtype", "")), self.device)
+        dtype = _dtype(str(extra.get("dtype", "")), self.device)
 
         location, kwargs = model, {}
         path = os.path.expanduser(model)
@@ -256,15 +240,15 @@ class LLMEngine:
             location, kwargs = os.path.dirname(os.path.abspath(path)), {"gguf_file": os.path.basename(path)}
         self.tokenizer = from_pretrained(AutoTokenizer, location, **kwargs)
         if not getattr(self.tokenizer, "chat_template", None):
-            raise ModelUnavailable("this model's tokenizer has no chat template; the llm engine needs an instruction (chat) model", model)
+            raise ModelUnavailable(
+                "this model's tokenizer has no chat template; the llm engine needs an instruction (chat) model", model
+            )
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model = from_pretrained(AutoModelForCausalLM, location, dtype=dtype, **kwargs)
         self.model.to(self.device)
         self.model.eval()
-        if int8:
-            self.model = quantize_int8(self.model)
         self.stop_ids = self._stop_ids()
 
     def _stop_ids(self) -> list[int]:
