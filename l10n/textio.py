@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import CatalogLocked, L10nError, Unreadable
+from .errors import CatalogLocked, Unreadable
 
 UTF8_BOM = b"\xef\xbb\xbf"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -75,7 +75,7 @@ def read_text(path: Path, display: str, what: str = "text file", max_bytes: int 
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise Unreadable(f"no such file; check the path in [tool.l10n]", display) from None
+        raise Unreadable("no such file; check the path in [tool.l10n]", display) from None
     except OSError as err:
         raise Unreadable(f"cannot read: {err.strerror}", display) from None
     if size > max_bytes:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
-from ..errors import L10nError
+from ..errors import L10nError, ModelUnavailable, TranslationAborted
 
 ENGINES = ("marian", "ct2", "llm")
 
@@ -77,6 +77,23 @@ def inject_terms(request: TranslationRequest) -> str:
 def length_sorted(batch: Sequence[TranslationRequest], key=len) -> list[int]:
     """Indices of the batch sorted by source length, longest first (less padding per batch)."""
     return sorted(range(len(batch)), key=lambda i: (-key(batch[i].source), i))
+
+
+def missing_packages(err: ImportError, extra: str = "mt") -> ModelUnavailable:
+    """The one message for an engine whose optional packages are not installed."""
+    return ModelUnavailable(
+        f"the MT engines need the optional packages ({err.name or 'a package'} is missing); "
+        f"install them with `pip install -e '.[{extra}]'`"
+    )
+
+
+def generation_failed(err: BaseException, model: str, advice: str = "lower --batch-size or --beams, or use --device cpu") -> TranslationAborted:
+    """Out of memory or a device error during generation, as one clear message (finished
+    batches are saved by the caller)."""
+    text = str(err)
+    kind = "out of memory" if "out of memory" in text.lower() or isinstance(err, MemoryError) else "device error"
+    first = text.splitlines()[0][:160] if text else type(err).__name__
+    return TranslationAborted(f"generation failed ({kind}: {first}); {advice}", model)
 
 
 def load_engine(name: str, model: str, options: EngineOptions) -> Engine:

@@ -37,8 +37,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from ..errors import ModelUnavailable, TranslationAborted
-from . import EngineOptions, TranslationRequest, inject_terms
+from ..errors import ModelUnavailable
+from . import EngineOptions, TranslationRequest, generation_failed, inject_terms
 from .marian import from_pretrained, looks_like_path, weights_help
 
 CACHE_FORMAT = 1
@@ -366,13 +366,7 @@ class CTranslate2Engine:
                     use_vmap=self.use_vmap,
                 )
             except (RuntimeError, MemoryError) as err:
-                text = str(err)
-                kind = "out of memory" if "out of memory" in text.lower() or isinstance(err, MemoryError) else "device error"
-                raise TranslationAborted(
-                    f"generation failed ({kind}: {text.splitlines()[0][:160] if text else type(err).__name__}); "
-                    "lower --batch-size or --beams, or use --device cpu",
-                    self.model_id,
-                ) from None
+                raise generation_failed(err, self.model_id) from None
             for i, result in zip(chunk, output):
                 ids = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
                 text = self.tokenizer.decode(ids, skip_special_tokens=True)

@@ -26,8 +26,8 @@ import os
 import re
 from typing import Sequence
 
-from ..errors import ModelUnavailable, TranslationAborted
-from . import EngineOptions, TranslationRequest
+from ..errors import ModelUnavailable
+from . import EngineOptions, TranslationRequest, generation_failed, missing_packages
 from .marian import from_pretrained, resolve_device
 
 SYSTEM = (
@@ -200,10 +200,7 @@ class LLMEngine:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as err:
-            raise ModelUnavailable(
-                f"the MT engines need the optional packages ({err.name} is missing); "
-                "install them with `pip install -e '.[mt]'`"
-            ) from None
+            raise missing_packages(err) from None
         self.model_id = model
         self.options = options
         self.calls = 0
@@ -338,10 +335,5 @@ class LLMEngine:
                     top_k=None,
                 )
         except (RuntimeError, MemoryError) as err:
-            kind = "out of memory" if "out of memory" in str(err).lower() or isinstance(err, MemoryError) else "device error"
-            raise TranslationAborted(
-                f"generation failed ({kind}: {str(err).splitlines()[0][:160]}); "
-                "lower --batch-size, or use --device cpu",
-                self.model_id,
-            ) from None
+            raise generation_failed(err, self.model_id, "lower --batch-size, or use --device cpu") from None
         return self.tokenizer.batch_decode(output[:, prompt_len:], skip_special_tokens=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-from ..errors import ModelUnavailable, TranslationAborted
-from . import EngineOptions, TranslationRequest, inject_terms, length_sorted
+from ..errors import ModelUnavailable
+from . import EngineOptions, TranslationRequest, generation_failed, inject_terms, length_sorted, missing_packages
 
 
 def weights_help(model: str) -> str:
@@ -96,10 +96,7 @@ class MarianEngine:
             import torch
             from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
         except ImportError as err:
-            raise ModelUnavailable(
-                f"the MT engines need the optional packages ({err.name} is missing); "
-                "install them with `pip install -e '.[mt]'`"
-            ) from None
+            raise missing_packages(err) from None
         self.model_id = model
         self.options = options
         self.calls = 0
@@ -145,12 +142,7 @@ class MarianEngine:
                         do_sample=False,
                     )
             except (RuntimeError, MemoryError) as err:
-                kind = "out of memory" if "out of memory" in str(err).lower() or isinstance(err, MemoryError) else "device error"
-                raise TranslationAborted(
-                    f"generation failed ({kind}: {str(err).splitlines()[0][:160]}); "
-                    "lower --batch-size or --beams, or use --device cpu",
-                    self.model_id,
-                ) from None
+                raise generation_failed(err, self.model_id) from None
             texts = self.tokenizer.batch_decode(output, skip_special_tokens=True)
             for i, text in zip(chunk, texts):
                 results[i] = " ".join(text.split())
