@@ -197,7 +197,7 @@ def _string_problem(token: str) -> str | None:
         if ch == "\\":
             m = _ESCAPE.match(token, i)
             if not m:
-                return f"invalid escape {token[i:i + 2]!r}"
+                return f"invalid escape {token[i:i + 2]}"
             i = m.end()
             continue
         if ch == '"':
