@@ -14,8 +14,8 @@ glossary term occurrences in the sources whose English form, or a listed variant
 output; `Glossary.missing`).
 
 Usage:
-  python bench/llm_article.py MODEL.gguf [--references /tmp/l10n-review/reviewed.json]
-      [--glossary glossary.csv] [--out-dir /tmp/l10n-review] [--results bench/llm-results.md]
+  python bench/llm_article.py MODEL.gguf [--references target/en/changchun-equipment.po]
+      [--glossary glossary.csv] [--out-dir .l10n-cache/llm-article] [--results bench/llm-results.md]
       [--dtype float32|bfloat16] [--threads 1] [--batch-size 4] [--limit N] [--tag NAME]
 """
 
@@ -39,29 +39,16 @@ from l10n.glossary import load_glossary  # noqa: E402
 RUNS = ("with_glossary", "without_glossary")
 
 
-def wait_for(path: Path, poll: float = 30.0, give_up: float = 6 * 3600) -> None:
-    waited = 0.0
-    while not path.exists():
-        if waited == 0:
-            print(f"waiting for {path} …", flush=True)
-        if waited >= give_up:
-            sys.exit(f"{path} did not appear")
-        time.sleep(poll)
-        waited += poll
-    time.sleep(2)  # let a writer finish
-
-
 def load_references(path: Path) -> list[dict]:
-    wait_for(path)
-    for _ in range(10):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            break
-        except json.JSONDecodeError:  # still being written
-            time.sleep(10)
+    """(zh, en) pairs in article order: the reviewed entries of a PO catalog, or a JSON list of
+    {"zh", "en"} objects."""
+    if path.suffix == ".po":
+        from l10n.catalog import is_reviewed, read_catalog
+
+        refs = [{"zh": e.msgid, "en": e.msgstr} for e in read_catalog(path, path.name) if is_reviewed(e)]
     else:
-        sys.exit(f"{path}: not valid JSON")
-    refs = [{"zh": item["zh"], "en": item["en"]} for item in data]
+        data = json.loads(path.read_text(encoding="utf-8"))
+        refs = [{"zh": item["zh"], "en": item["en"]} for item in data]
     if not refs or any(not r["zh"].strip() or not r["en"].strip() for r in refs):
         sys.exit(f"{path}: every item needs non-empty zh and en")
     return refs
@@ -90,9 +77,10 @@ def term_success(glossary, sources: list[str], hyps: list[str]) -> tuple[int, in
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model", help="path of the .gguf file (or a model directory)")
-    parser.add_argument("--references", default="/tmp/l10n-review/reviewed.json")
+    parser.add_argument("--references", default=str(ROOT / "target" / "en" / "changchun-equipment.po"),
+                        help="reviewed catalog (.po) or JSON list of {zh, en}")
     parser.add_argument("--glossary", default=str(ROOT / "glossary.csv"))
-    parser.add_argument("--out-dir", default="/tmp/l10n-review")
+    parser.add_argument("--out-dir", default=str(ROOT / ".l10n-cache" / "llm-article"))
     parser.add_argument("--results", default=str(ROOT / "bench" / "llm-results.md"))
     parser.add_argument("--dtype", default="float32", help="float32 or bfloat16")
     parser.add_argument("--threads", type=int, default=1,
