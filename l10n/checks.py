@@ -324,7 +324,7 @@ def _first_difference(a: str, b: str) -> int:
     return min(a.count("\n"), b.count("\n")) + 1
 
 
-@check("mt-quality", "corpus chrF and BLEU of the recorded MT are not below the thresholds in [tool.l10n]")
+@check("mt-quality", "corpus chrF, BLEU and glossary term accuracy of the recorded MT are not below the thresholds in [tool.l10n]")
 def check_mt_quality(ctx: Context) -> Iterator[Problem]:
     from .config import _key_line
     from .score import score_catalogs
@@ -334,12 +334,17 @@ def check_mt_quality(ctx: Context) -> Iterator[Problem]:
     if not report.pairs:
         return
     text = ctx.config.path.read_text(encoding="utf-8")
-    for name, value in (("chrf", report.chrf), ("bleu", report.bleu)):
+    accuracy = None if report.term_accuracy is None else 100 * report.term_accuracy
+    measured = (("chrf", report.chrf, "corpus chrF"), ("bleu", report.bleu, "corpus BLEU"),
+                ("terms", accuracy, "glossary term accuracy"))
+    for name, value, what in measured:
         floor = ctx.config.thresholds.get(name, 0.0)
         if value is not None and value < floor:
+            detail = (f"{report.terms_ok}/{report.terms_total} term occurrences" if name == "terms"
+                      else f"{len(report.pairs)} segments scored")
             yield Problem(
                 ctx.config.display, _key_line(text, name), "mt-quality",
-                f"corpus {name} {value:.2f} is below the threshold {floor:.2f} ({len(report.pairs)} segments scored)",
+                f"{what} {value:.2f} is below the threshold {floor:.2f} ({detail})",
             )
 
 

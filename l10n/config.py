@@ -17,6 +17,7 @@
     [tool.l10n.thresholds]              # the mt-quality regression gate
     chrf = 0.0                          # 0–100
     bleu = 0.0                          # 0–100
+    terms = 0.0                         # glossary term accuracy of the MT, percent
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ DEFAULTS = {
     "max_source_mb": 5,
     "thresholds": {},
 }
-THRESHOLDS = {"chrf": 0.0, "bleu": 0.0}
+THRESHOLDS = {"chrf": 0.0, "bleu": 0.0, "terms": 0.0}
 
 
 @dataclass

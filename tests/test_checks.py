@@ -119,7 +119,7 @@ def assert_one_problem(project: Project, check_id: str, msgid: str, message: str
     problems, summary = problem_lines(result)
     assert len(problems) == 1, problems
     assert_entry_problem(problems[0], project, msgid, check_id, message)
-    assert summary == "1 problem(s) in 1 file(s); 1 checks run on 1 document(s)"
+    assert summary == "1 problem(s) in 1 file(s); 1 check run on 1 document(s)"
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def published(tmp_path) -> Project:
 
 def assert_clean(project: Project, check_id: str) -> None:
     result = check(project, check_id)
-    assert (result.code, result.out, result.err) == (0, "OK: 1 checks passed on 1 document(s)\n", "")
+    assert (result.code, result.out, result.err) == (0, "OK: 1 check passed on 1 document(s)\n", "")
 
 
 COVERED = {
@@ -220,7 +220,7 @@ def test_sync_source_sentence_edited(published):
     assert problems[0] == (f"{SRC}:{line}: [sync] segment is not in {PO}: 一路高歌，喜报频传！…; run `translate.py update`")
     assert_entry_problem(problems[1], published, TRIUMPH, "sync",
                          f"entry has no segment in {SRC} (source edited?); run `translate.py update`")
-    assert summary == "2 problem(s) in 2 file(s); 1 checks run on 1 document(s)"
+    assert summary == "2 problem(s) in 2 file(s); 1 check run on 1 document(s)"
 
 
 def test_sync_line_references_out_of_date(published):
@@ -273,7 +273,7 @@ def test_glossary_file_conflicting_duplicate(published):
     assert result.code == 1, result
     problems, summary = problem_lines(result)
     assert problems == [f"glossary.csv:{added}: [glossary-file] 复兴号 is already defined as 'Fuxing' on line {first}, here as 'Revival'; keep one"]
-    assert summary == "1 problem(s) in 1 file(s); 1 checks run on 1 document(s)"
+    assert summary == "1 problem(s) in 1 file(s); 1 check run on 1 document(s)"
 
 
 def test_edition_out_of_date_after_editing_a_reviewed_msgstr(published):
@@ -289,7 +289,7 @@ def test_edition_out_of_date_after_editing_a_reviewed_msgstr(published):
     assert result.code == 1, result
     problems, summary = problem_lines(result)
     assert problems == expected
-    assert summary == "3 problem(s) in 3 file(s); 1 checks run on 1 document(s)"
+    assert summary == "3 problem(s) in 3 file(s); 1 check run on 1 document(s)"
     assert published.run("build").code == 0
     assert_clean(published, "edition")
 
@@ -311,10 +311,30 @@ def test_mt_quality_below_threshold(published):
     problems, summary = problem_lines(result)
     assert len(problems) == 1, problems
     assert re.fullmatch(
-        rf"pyproject\.toml:{line}: \[mt-quality\] corpus chrf \d+\.\d\d is below the threshold 99\.00 \(74 segments scored\)",
+        rf"pyproject\.toml:{line}: \[mt-quality\] corpus chrF \d+\.\d\d is below the threshold 99\.00 \(74 segments scored\)",
         problems[0],
     ), problems
-    assert summary == "1 problem(s) in 1 file(s); 1 checks run on 1 document(s)"
+    assert summary == "1 problem(s) in 1 file(s); 1 check run on 1 document(s)"
+
+
+def test_mt_quality_term_accuracy_below_threshold(published):
+    replace_once(published.pyproject, "bleu = 0.0", "bleu = 0.0\nterms = 99.5")
+    assert_clean(published, "glossary")  # the reviewed translations are right; the MT is what falls short
+    line = published.pyproject.read_text(encoding="utf-8").split("\n").index("terms = 99.5") + 1
+    result = check(published, "mt-quality")
+    assert result.code == 1, result
+    problems, _ = problem_lines(result)
+    assert len(problems) == 1, problems
+    match = re.fullmatch(
+        rf"pyproject\.toml:{line}: \[mt-quality\] glossary term accuracy (\d+\.\d\d) is below the threshold "
+        rf"99\.50 \((\d+)/(\d+) term occurrences\)",
+        problems[0],
+    )
+    assert match, problems
+    accuracy, ok, total = float(match[1]), int(match[2]), int(match[3])
+    assert ok < total and abs(accuracy - 100 * ok / total) < 0.01
+    replace_once(published.pyproject, "terms = 99.5", f"terms = {accuracy - 0.5:.2f}")
+    assert_clean(published, "mt-quality")
 
 
 # --- po-syntax ---------------------------------------------------------------------------
