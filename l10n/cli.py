@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -142,8 +143,23 @@ def cmd_update(config, args) -> int:
     return EXIT_OK
 
 
+def _quiet_model_loading() -> None:
+    """No progress bars from the model libraries (weight loading, GGUF de-quantization) when
+    progress is off or stderr is a log file: they fill logs with carriage-return lines."""
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # huggingface_hub and transformers' own bars
+    os.environ["TQDM_DISABLE"] = "1"  # plain tqdm bars, e.g. the GGUF loader's
+    if "transformers" in sys.modules:  # already imported: its switch was read at import time
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def cmd_pretranslate(config, args) -> int:
-    from .engines import EngineOptions, load_engine
+    from .engines import EngineOptions, engine_label, load_engine
     from .glossary import load_glossary
     from .memory import load_memory
     from .pretranslate import Summary, pretranslate_document
@@ -175,6 +191,8 @@ def cmd_pretranslate(config, args) -> int:
         nonlocal engine
         if engine is None:
             print(f"loading {engine_name} model {model} …", file=sys.stderr)
+            if getattr(args, "no_progress", False) or not sys.stderr.isatty():
+                _quiet_model_loading()
             engine = load_engine(engine_name, model, options)
         return engine
 
@@ -183,7 +201,7 @@ def cmd_pretranslate(config, args) -> int:
         if not doc.catalog.exists():
             raise L10nError("no catalog yet; run `translate.py update` first", doc.catalog_display)
         pretranslate_document(
-            doc, glossary, memory, engine_name, model, get_engine, options.batch_size,
+            doc, glossary, memory, engine_label(engine_name, options), model, get_engine, options.batch_size,
             refresh=getattr(args, "refresh_mt", False), progress=not getattr(args, "no_progress", False), summary=summary,
         )
     print("pretranslate: " + ("no entry needs MT; no model loaded" if engine is None else f"{engine_name} {model}"))
@@ -256,9 +274,9 @@ def cmd_check(config, args) -> int:
             print(problem.format())
         files = len({p.path for p in result.problems})
         if result.problems:
-            print(f"{len(result.problems)} problem(s) in {files} file(s); {len(result.ran)} checks run on {len(docs)} document(s)")
+            print(f"{len(result.problems)} problem(s) in {files} file(s); {_count(len(result.ran), 'check')} run on {len(docs)} document(s)")
         else:
-            print(f"OK: {len(result.ran)} checks passed on {len(docs)} document(s)")
+            print(f"OK: {_count(len(result.ran), 'check')} passed on {len(docs)} document(s)")
     if any(p.fatal for p in result.problems):
         return EXIT_USAGE
     return EXIT_PROBLEMS if result.problems else EXIT_OK

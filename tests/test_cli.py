@@ -1,8 +1,11 @@
 """The command line as a whole: the main job, help, exit codes, and the committed project."""
 
+import os
 import shutil
 import subprocess
 import sys
+
+import pytest
 
 from tests.conftest import ROOT, make_project
 
@@ -59,3 +62,23 @@ def test_committed_catalog_is_complete_and_consistent():
     assert len(active) == 74
     assert all(cat.is_reviewed(e) for e in active)
     assert all(cat.get_notes(e).mt is not None for e in active)  # the raw MT kept next to each reference
+
+
+def test_model_loading_bars_are_switched_off_for_logs(monkeypatch):
+    """`--no-progress` (or stderr not a terminal) also silences the model libraries' own bars,
+    e.g. the GGUF de-quantization bar, which would fill a log with carriage-return lines."""
+    pytest.importorskip("transformers")
+    from transformers.utils import logging as hf_logging
+
+    from l10n.cli import _quiet_model_loading
+
+    for name in ("TQDM_DISABLE", "HF_HUB_DISABLE_PROGRESS_BARS"):
+        monkeypatch.setenv(name, "0")  # recorded, so that the test leaves the environment as it was
+        monkeypatch.delenv(name)
+    hf_logging.enable_progress_bar()
+    try:
+        _quiet_model_loading()
+        assert os.environ["TQDM_DISABLE"] == "1" and os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
+        assert not hf_logging.is_progress_bar_enabled()
+    finally:
+        hf_logging.enable_progress_bar()

@@ -4,7 +4,7 @@ import polib
 import pytest
 
 from l10n import catalog as cat
-from l10n.engines import EngineOptions, TranslationRequest, load_engine
+from l10n.engines import EngineOptions, TranslationRequest, engine_label, load_engine
 from l10n.errors import ModelUnavailable
 
 
@@ -78,6 +78,41 @@ def test_ct2_engine_through_the_cli_matches_marian(tmp_path, tiny_marian):
                              "--max-length", "24", "--quantization", "float32")
         assert result.code == 0, result.err
         po = polib.pofile(str(project.po))
-        assert po.metadata["X-MT-Engine"] == engine
+        assert po.metadata["X-MT-Engine"] == {"marian": "marian", "ct2": "ct2-float32"}[engine]
         outputs[engine] = {e.msgid: cat.get_notes(e).mt for e in po if not e.obsolete}
     assert outputs["ct2"] == outputs["marian"]
+
+    # The quantization is part of the MT record: the same quantization again has nothing to do,
+    # another one re-translates every unreviewed entry.
+    project = make_project(tmp_path / "ct2")
+    common = ("pretranslate", "--engine", "ct2", "--model", str(tiny_marian), "--beams", "1", "--max-length", "24")
+    again = project.run(*common, "--quantization", "float32")
+    assert again.code == 0 and "no entry needs MT; no model loaded" in again.out
+    switched = project.run(*common, "--quantization", "int8")
+    assert switched.code == 0, switched.err
+    assert f"translated by MT: {len(outputs['ct2'])} " in switched.out
+    po = polib.pofile(str(project.po))
+    assert po.metadata["X-MT-Engine"] == "ct2-int8"
+    assert all(cat.get_notes(e).mt_key.startswith("engine=ct2-int8 ") for e in po if not e.obsolete)
+
+
+def test_engine_label_names_what_changes_the_output():
+    assert engine_label("marian", EngineOptions(quantization="float32")) == "marian"
+    assert engine_label("llm", EngineOptions(extra={"vmap": "target"})) == "llm"
+    assert engine_label("ct2", EngineOptions()) == "ct2-int8"
+    assert engine_label("ct2", EngineOptions(quantization="int16", extra={"vmap": "target"})) == "ct2-int16+vmap-target"
+    assert engine_label("ct2", EngineOptions(extra={"vmap": "/data/my map.txt"})) == "ct2-int8+vmap-my_map.txt"
+
+
+def test_gguf_file_with_a_seq2seq_engine_points_to_the_llm_engine(tmp_path):
+    pytest.importorskip("transformers")
+    gguf = tmp_path / "model-q4_k_m.gguf"
+    gguf.write_bytes(b"GGUF\x03\x00\x00\x00")
+    with pytest.raises(ModelUnavailable) as info:
+        load_engine("marian", str(gguf), EngineOptions())
+    assert "--engine llm" in str(info.value) and str(gguf) in str(info.value)
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"{}")
+    with pytest.raises(ModelUnavailable) as info:
+        load_engine("marian", str(weights), EngineOptions())
+    assert "a file, not a model directory" in str(info.value)

@@ -14,6 +14,8 @@ named. The LLM engine instead puts the matching glossary entries in its prompt.
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
@@ -94,6 +96,21 @@ def generation_failed(err: BaseException, model: str, advice: str = "lower --bat
     kind = "out of memory" if "out of memory" in text.lower() or isinstance(err, MemoryError) else "device error"
     first = text.splitlines()[0][:160] if text else type(err).__name__
     return TranslationAborted(f"generation failed ({kind}: {first}); {advice}", model)
+
+
+def engine_label(name: str, options: EngineOptions) -> str:
+    """How an engine set-up is named in MT records (`engine=` of the MT key, X-MT-Engine).
+
+    For ct2 the quantization and the vocabulary shortlist change the output, so they are part
+    of the name: switching int8 → float32, or adding a shortlist, re-translates on the next run.
+    """
+    if name != "ct2":
+        return name
+    label = f"ct2-{options.quantization or 'int8'}"
+    vmap = options.extra.get("vmap")
+    if vmap:
+        label += "+vmap-" + ("target" if vmap == "target" else os.path.basename(str(vmap)).replace(" ", "_"))
+    return label
 
 
 def load_engine(name: str, model: str, options: EngineOptions) -> Engine:

@@ -42,13 +42,18 @@ def from_pretrained(loader, model: str, **kwargs):
     Missing weights give one clear error naming the model and how to supply it.
     """
     if looks_like_path(model) and not os.path.isdir(os.path.expanduser(model)):
-        path = os.path.expanduser(model)
-        if not (os.path.isfile(path) and path.endswith(".gguf")):
+        if model.lower().endswith(".gguf"):
             raise ModelUnavailable(
-                "no such model directory; check the path, or pass a hub id or a directory holding "
-                "config.json and the weights with --model",
+                "a .gguf file holds an instruction LLM, which this engine cannot run; "
+                "translate with it using --engine llm",
                 model,
             )
+        what = "a file, not a model directory" if os.path.isfile(os.path.expanduser(model)) else "no such model directory"
+        raise ModelUnavailable(
+            f"{what}; check the path, or pass a hub id or a directory holding "
+            "config.json and the weights with --model",
+            model,
+        )
     try:
         return loader.from_pretrained(os.path.expanduser(model), local_files_only=True, **kwargs)
     except (OSError, ValueError) as err:
