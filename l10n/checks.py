@@ -330,7 +330,7 @@ def check_mt_quality(ctx: Context) -> Iterator[Problem]:
     from .score import score_catalogs
 
     catalogs = [(d.name, po) for d in ctx.documents if (po := ctx.catalog(d)) is not None]
-    report = score_catalogs(catalogs, ctx.glossary)
+    report = score_catalogs(catalogs, ctx.glossary, metrics=("bleu", "chrf"), per_segment=False)
     if not report.pairs:
         return
     text = ctx.config.path.read_text(encoding="utf-8")

@@ -317,6 +317,19 @@ def test_mt_quality_below_threshold(published):
     assert summary == "1 problem(s) in 1 file(s); 1 check run on 1 document(s)"
 
 
+def test_mt_quality_gate_does_not_compute_ter(published, monkeypatch):
+    """TER takes seconds on real MT output (sacrebleu's shift search) and the gate does not use it."""
+    from sacrebleu.metrics import TER
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the mt-quality check computed TER")
+
+    monkeypatch.setattr(TER, "corpus_score", forbidden)
+    assert_clean(published, "mt-quality")
+    replace_once(published.pyproject, "chrf = 0.0", "chrf = 99")
+    assert check(published, "mt-quality").code == 1  # the gate itself still runs
+
+
 def test_mt_quality_term_accuracy_below_threshold(published):
     replace_once(published.pyproject, "bleu = 0.0", "bleu = 0.0\nterms = 99.5")
     assert_clean(published, "glossary")  # the reviewed translations are right; the MT is what falls short
