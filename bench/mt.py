@@ -167,6 +167,7 @@ def _worker(conn, spec: dict) -> None:
         def run(job):
             inputs = job["inputs"]
             bs = job["batch_size"]
+            out_len = job.get("out_len", OUT_LEN)
             t0 = time.perf_counter()
             c0 = time.process_time()
             for start in range(0, len(inputs), bs):
@@ -183,41 +184,62 @@ def _worker(conn, spec: dict) -> None:
                         attention_mask=mask,
                         num_beams=job["beams"],
                         do_sample=False,
-                        min_new_tokens=OUT_LEN,
-                        max_new_tokens=OUT_LEN,
+                        min_new_tokens=out_len,
+                        max_new_tokens=out_len,
                     )
-                if out.shape[1] != OUT_LEN + 1:  # decoder start + OUT_LEN tokens
-                    raise RuntimeError(f"transformers produced {out.shape[1] - 1} tokens, not {OUT_LEN}")
+                if out.shape[1] != out_len + 1:  # decoder start + out_len tokens
+                    raise RuntimeError(f"transformers produced {out.shape[1] - 1} tokens, not {out_len}")
             return time.perf_counter() - t0, time.process_time() - c0
 
     else:
         import ctranslate2
 
-        translator = ctranslate2.Translator(
-            spec["model"],
-            device="cpu",
-            compute_type=spec.get("compute_type", "default"),
-            intra_threads=spec["threads"],
-            inter_threads=spec.get("inter", 1),
-        )
+        translators: dict = {}
+
+        def translator_for(inter: int, intra: int):
+            if (inter, intra) not in translators:
+                translators[(inter, intra)] = ctranslate2.Translator(
+                    spec["model"],
+                    device="cpu",
+                    compute_type=spec.get("compute_type", "default"),
+                    intra_threads=intra,
+                    inter_threads=inter,
+                )
+            return translators[(inter, intra)]
+
+        toolkit = bool(spec.get("toolkit_layout"))
+        if toolkit:  # the toolkit's ct2 engine: its thread layout and its way of calling CTranslate2
+            from l10n.engines.ct2 import thread_layout
+
+            for batch_size in (1, 8):  # load both layouts up front, so that loading is not timed
+                translator_for(*thread_layout("cpu", spec["threads"], batch_size))
+        else:
+            translator_for(spec.get("inter", 1), spec["threads"])
         use_vmap = bool(spec.get("vmap"))
 
         def run(job):
             tokens = [[token(i) for i in x] for x in job["inputs"]]
+            out_len = job.get("out_len", OUT_LEN)
+            bs = job["batch_size"]
+            options = dict(beam_size=job["beams"], min_decoding_length=out_len, max_decoding_length=out_len,
+                           use_vmap=use_vmap)
+            if toolkit:
+                inter, intra = thread_layout("cpu", spec["threads"], bs)
+                translator = translator_for(inter, intra)
             t0 = time.perf_counter()
             c0 = time.process_time()
-            results = translator.translate_batch(
-                tokens,
-                beam_size=job["beams"],
-                max_batch_size=job["batch_size"],
-                min_decoding_length=OUT_LEN,
-                max_decoding_length=OUT_LEN,
-                use_vmap=use_vmap,
-            )
+            if toolkit:  # one call per batch, split into `inter` parts decoded side by side
+                results = []
+                for start in range(0, len(tokens), bs):
+                    chunk = tokens[start:start + bs]
+                    results += translator.translate_batch(chunk, max_batch_size=-(-len(chunk) // inter), **options)
+            else:
+                results = translator_for(spec.get("inter", 1), spec["threads"]).translate_batch(
+                    tokens, max_batch_size=bs, **options)
             elapsed = time.perf_counter() - t0, time.process_time() - c0
             for r in results:
-                if len(r.hypotheses[0]) != OUT_LEN:
-                    raise RuntimeError(f"ctranslate2 produced {len(r.hypotheses[0])} tokens, not {OUT_LEN}")
+                if len(r.hypotheses[0]) != out_len:
+                    raise RuntimeError(f"ctranslate2 produced {len(r.hypotheses[0])} tokens, not {out_len}")
             return elapsed
 
     conn.send({"loaded_s": time.perf_counter() - started, **_proc_status()})

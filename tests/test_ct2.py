@@ -12,7 +12,7 @@ pytest.importorskip("ctranslate2")
 pytest.importorskip("transformers")
 
 from l10n.engines import EngineOptions, TermHint, TranslationRequest  # noqa: E402
-from l10n.engines.ct2 import METADATA, CTranslate2Engine, load_ct2_or_fallback  # noqa: E402
+from l10n.engines.ct2 import METADATA, CTranslate2Engine, load_ct2_or_fallback, thread_layout  # noqa: E402
 from l10n.engines.marian import MarianEngine  # noqa: E402
 from l10n.errors import ModelUnavailable  # noqa: E402
 from tests.tiny_models import ARTICLE, build_tiny_marian  # noqa: E402
@@ -80,6 +80,25 @@ def test_greedy_float32_matches_transformers(tiny_model, sentences, tmp_path):
     assert engine.calls == 3  # 11 requests in chunks of 4
     assert engine.name == "ct2" and engine.model_id == str(tiny_model)
     assert engine.translate([]) == []
+
+
+def test_split_batches_give_the_same_translations(tiny_model, sentences, tmp_path):
+    """With two threads a batch is split in two halves decoded side by side; the text must not
+    depend on that."""
+    requests = [TranslationRequest(s) for s in sentences]
+    single = CTranslate2Engine(str(tiny_model), _options(tmp_path / "cache", threads=1, batch_size=8))
+    split = CTranslate2Engine(str(tiny_model), _options(tmp_path / "cache", threads=2, batch_size=8))
+    assert (single.inter, single.intra) == (1, 1) and (split.inter, split.intra) == (2, 1)
+    assert split.translate(requests) == single.translate(requests)
+    assert split.calls == single.calls == 2  # 10 requests in batches of 8: still one call per batch
+
+
+def test_thread_layout():
+    assert thread_layout("cpu", 2, 8) == (2, 1)
+    assert thread_layout("cpu", 8, 32) == (2, 4)
+    assert thread_layout("cpu", 2, 1) == (1, 2)  # one segment: both threads on it
+    assert thread_layout("cpu", 1, 8) == (1, 1)
+    assert thread_layout("cuda", 8, 8) == (1, 8)
 
 
 def test_conversion_is_cached(tiny_model, tmp_path):

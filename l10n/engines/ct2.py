@@ -14,6 +14,10 @@ through `inject_terms`, are tokenized with the model's own transformers tokenize
 are decoded with it, so the two engines give the same text for the same model at float32 with
 greedy search (tests/test_ct2.py checks that).
 
+Threads: on CPU a batch of two or more segments is split in two halves decoded side by side,
+one thread each, rather than one batch over two intra-op threads (`thread_layout`; about twice
+as fast on the 2-core benchmark machine, bench/results.md).
+
 Options read from `EngineOptions.extra`:
   compute_type  CTranslate2 compute type at load time ("default": the converted quantization).
   vmap          a vocabulary shortlist: the path of a CTranslate2 vocabulary map file
@@ -70,6 +74,21 @@ def machine_threads() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
+
+
+def thread_layout(device: str, threads: int, batch_size: int) -> tuple[int, int]:
+    """(inter_threads, intra_threads) for CTranslate2.
+
+    On CPU, CTranslate2 splits each decoding step of one batch over its intra-op threads, and
+    the steps of a Marian-sized model are too small for that to pay: on the 2-core benchmark
+    machine two intra-op threads were barely faster than one, while two batches decoded side by
+    side, one thread each, were about twice as fast (bench/results.md). So a batch of at least two
+    segments is split in two halves decoded in parallel; a batch of one segment keeps all
+    threads on it. On GPU one worker is the norm.
+    """
+    if device != "cpu" or threads < 2 or batch_size < 2:
+        return 1, max(1, threads)
+    return 2, max(1, threads // 2)
 
 
 # --- source identity and the conversion cache --------------------------------------------------
@@ -309,6 +328,7 @@ class CTranslate2Engine:
         self.forced_eos = bool(info.get("forced_eos"))
 
         self.threads = options.threads or machine_threads()
+        self.inter, self.intra = thread_layout(device, self.threads, options.batch_size)
         compute_type = options.extra.get("compute_type", "default")
         try:
             self.translator = ct2.Translator(
@@ -316,8 +336,8 @@ class CTranslate2Engine:
                 device=device,
                 device_index=index,
                 compute_type=compute_type,
-                inter_threads=1,
-                intra_threads=self.threads,
+                inter_threads=self.inter,
+                intra_threads=self.intra,
             )
         except (RuntimeError, ValueError) as err:
             first = (str(err).strip().splitlines() or [""])[0][:200]
@@ -362,7 +382,9 @@ class CTranslate2Engine:
                     [tokens[i] for i in chunk],
                     beam_size=max(1, self.options.beams),
                     max_decoding_length=max_decoding,
-                    max_batch_size=size,
+                    # With inter > 1 the chunk is split so that its parts decode in parallel,
+                    # one per worker (see `thread_layout`).
+                    max_batch_size=-(-len(chunk) // self.inter),
                     use_vmap=self.use_vmap,
                 )
             except (RuntimeError, MemoryError) as err:
