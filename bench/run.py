@@ -613,7 +613,7 @@ def write_report(path: Path, args, started: float, machine: dict, mt_res: dict |
         head = mt_res["headline"]
         beam4 = {bs: head.get((4, bs, "ct2 int8")) for bs in BATCHES}
         best_plain = max(v for v in beam4.values() if v)
-        add(f"- CTranslate2 int8 vs transformers fp32 (the faster wait policy, per round) at beam 4, same batch size: " + ", ".join(
+        add("- CTranslate2 int8 vs transformers fp32 (the faster wait policy, per round) at beam 4, same batch size: " + ", ".join(
             f"batch {bs}: {r:.1f}×" for bs, r in beam4.items() if r) + f"; {CT2_ALT} (`--engine ct2`): " + ", ".join(
             f"batch {bs}: {head[(4, bs, CT2_ALT)]:.1f}×" for bs in BATCHES if head.get((4, bs, CT2_ALT))) + ".")
         if levers and "ratios" in levers:
@@ -628,7 +628,7 @@ def write_report(path: Path, args, started: float, machine: dict, mt_res: dict |
             f"and no shortlist ({worst_plain:.1f}× to {best_plain:.1f}×).")
         alt = {bs: head[(4, bs, CT2_ALT)] for bs in BATCHES if head.get((4, bs, CT2_ALT))}
         if alt:
-            add(f"- Goal ≥3× with the toolkit's layout (`--engine ct2`, int8, no shortlist): "
+            add("- Goal ≥3× with the toolkit's layout (`--engine ct2`, int8, no shortlist): "
                 + ", ".join(f"batch {bs}: {r:.1f}×" for bs, r in alt.items())
                 + f" — {'met at every batch size measured' if all(r >= 3 for r in alt.values()) else 'not met at every batch size'}.")
         fp32 = {bs: head.get((4, bs, "ct2 float32")) for bs in BATCHES}
