@@ -15,7 +15,6 @@ named. The LLM engine instead puts the matching glossary entries in its prompt.
 from __future__ import annotations
 
 import os
-
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
