@@ -196,11 +196,17 @@ def pretranslate_document(
             summary.seconds += time.monotonic() - started
             return summary
         engine = get_engine()
+        # What actually translates may differ from what was asked for (ct2 --fallback gives the
+        # marian engine): records name the engine that produced them, so that a later run with
+        # the engine that was asked for does not take them as its own.
+        recorded = getattr(engine, "label", engine_name)
+        if recorded != engine_name:
+            key_for = lambda msgid: mt_key(recorded, model, glossary, msgid)  # noqa: E731
         calls_before = engine.calls
         wants_context = getattr(engine, "uses_context", False)
         order = [e for e in po if not e.obsolete]
         position = {e.msgid: i for i, e in enumerate(order)}
-        po.metadata["X-MT-Engine"] = engine_name
+        po.metadata["X-MT-Engine"] = recorded
         po.metadata["X-MT-Model"] = model_identity(model)
         po.metadata["X-Glossary-SHA256"] = glossary.digest
         bar = _progress(len(jobs), progress, doc.name)

@@ -96,6 +96,38 @@ def test_ct2_engine_through_the_cli_matches_marian(tmp_path, tiny_marian):
     assert all(cat.get_notes(e).mt_key.startswith("engine=ct2-int8 ") for e in po if not e.obsolete)
 
 
+def test_fallback_translations_are_recorded_as_the_engine_that_made_them(tmp_path, tiny_marian, monkeypatch):
+    """ct2 --fallback translates with marian when ct2 cannot run; those records must say marian,
+    or the next ct2 run that works would take them as its own and never redo them."""
+    pytest.importorskip("ctranslate2")
+    import l10n.engines.ct2 as ct2_module
+    from tests.conftest import make_project
+
+    project = make_project(tmp_path)
+    project.run("update")
+    common = ("pretranslate", "--engine", "ct2", "--model", str(tiny_marian), "--beams", "1", "--max-length", "24")
+
+    def unavailable():
+        raise ModelUnavailable("the ct2 engine needs the optional package ctranslate2")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ct2_module, "_import_ct2", unavailable)
+        fallback = project.run(*common, "--fallback")
+    assert fallback.code == 0, fallback.err
+    assert "using the marian engine" in fallback.err
+    po = polib.pofile(str(project.po))
+    entries = [e for e in po if not e.obsolete]
+    assert po.metadata["X-MT-Engine"] == "marian"
+    assert all(cat.get_notes(e).mt_key.startswith("engine=marian ") for e in entries)
+
+    redo = project.run(*common)
+    assert redo.code == 0, redo.err
+    assert f"translated by MT: {len(entries)} " in redo.out
+    po = polib.pofile(str(project.po))
+    assert po.metadata["X-MT-Engine"] == "ct2-int8"
+    assert project.run(*common).out.count("no entry needs MT") == 1
+
+
 def test_engine_label_names_what_changes_the_output():
     assert engine_label("marian", EngineOptions(quantization="float32")) == "marian"
     assert engine_label("llm", EngineOptions(extra={"vmap": "target"})) == "llm"

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import ModelUnavailable
-from . import EngineOptions, TranslationRequest, generation_failed, inject_terms
+from . import EngineOptions, TranslationRequest, engine_label, generation_failed, inject_terms
 from .marian import from_pretrained, looks_like_path, weights_help
 
 CACHE_FORMAT = 1
@@ -329,6 +329,7 @@ class CTranslate2Engine:
 
         self.threads = options.threads or machine_threads()
         self.inter, self.intra = thread_layout(device, self.threads, options.batch_size)
+        self.label = engine_label("ct2", options)  # as named in MT records
         compute_type = options.extra.get("compute_type", "default")
         try:
             self.translator = ct2.Translator(

@@ -95,6 +95,7 @@ def _explain(model: str, err: Exception) -> ModelUnavailable:
 
 class MarianEngine:
     name = "marian"
+    label = "marian"  # as named in MT records (see engines.engine_label)
 
     def __init__(self, model: str, options: EngineOptions):
         try:
