@@ -147,7 +147,7 @@ class CpuWatch:
 
 class Checkpoint:
     """Finished measurements, saved after every configuration (MT), round (levers) and catalog
-    size (CLI). This machine is shared and a long run can be stopped from outside; `--resume`
+    size (CLI). A long run can be stopped part-way (Ctrl-C, a logout, a time limit); `--resume`
     then continues where it stopped. The file is removed when a run completes."""
 
     def __init__(self, path: Path, key: dict, resume: bool):
