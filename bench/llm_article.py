@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from l10n.engines import EngineOptions, TermHint, TranslationRequest  # noqa: E402
+from l10n.engines import LLMOptions, TermHint, TranslationRequest  # noqa: E402
 from l10n.glossary import load_glossary  # noqa: E402
 
 RUNS = ("with_glossary", "without_glossary")
@@ -43,7 +43,7 @@ def load_references(path: Path) -> list[dict]:
     """(zh, en) pairs in article order: the reviewed entries of a PO catalog, or a JSON list of
     {"zh", "en"} objects."""
     if path.suffix == ".po":
-        from l10n.catalog import is_reviewed, read_catalog
+        from l10n.pofile import is_reviewed, read_catalog
 
         refs = [{"zh": e.msgid, "en": e.msgstr} for e in read_catalog(path, path.name) if is_reviewed(e)]
     else:
@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     import sacrebleu
     import torch
 
-    from l10n.engines.llm import LLMEngine, has_cjk
+    from l10n.engines.llm import LLMEngine
+    from l10n.script import has_cjk_letters as has_cjk
 
     refs = load_references(Path(args.references))
     if args.limit:
@@ -107,11 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     sources = [r["zh"] for r in refs]
     references = [r["en"] for r in refs]
 
-    options = EngineOptions(batch_size=args.batch_size, max_length=args.max_length, threads=args.threads, device="cpu",
-                            extra={"dtype": args.dtype, "context": args.context, "examples": 0,
-                                   "tokens_per_char": args.tokens_per_char})
+    options = LLMOptions(model=args.model, batch_size=args.batch_size, max_length=args.max_length,
+                         threads=args.threads, device="cpu", dtype=args.dtype, context=args.context, examples=0,
+                         tokens_per_char=args.tokens_per_char)
     t0 = time.perf_counter()
-    engine = LLMEngine(args.model, options)
+    engine = LLMEngine(options)
     load_s = time.perf_counter() - t0
     print(f"loaded {args.model} in {load_s:.0f} s ({engine.model.dtype}, {torch.get_num_threads()} threads)", flush=True)
 

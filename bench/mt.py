@@ -93,12 +93,24 @@ def build_model(work: Path) -> Path:
 
 
 def convert(model_dir: Path, work: Path, quantization: str) -> Path:
-    """Convert with the engine's own conversion code (l10n.engines.ct2.convert_model)."""
-    from l10n.engines.ct2 import _is_complete, convert_model
+    """Convert with CTranslate2's converter into a cache entry made the engine's way
+    (l10n.engines.ct2_cache.stage_conversion). The random model has no tokenizer files, so the
+    converter is given the vocabulary it reads from one."""
+    from ctranslate2.converters import TransformersConverter
+
+    from l10n.engines.ct2_cache import is_complete, stage_conversion
+
+    class Converter(TransformersConverter):
+        def load_tokenizer(self, tokenizer_class, model_name_or_path, **kwargs):
+            return VocabOnlyTokenizer()
+
+    def write(staged: Path) -> dict:
+        Converter(str(model_dir)).convert(str(staged), quantization=quantization, force=True)
+        return {"source": str(model_dir), "quantization": quantization}
 
     out = work / f"{MODEL_TAG}-ct2-{quantization}"
-    if not _is_complete(out):
-        convert_model(str(model_dir), out, quantization, tokenizer=VocabOnlyTokenizer())
+    if not is_complete(out):
+        stage_conversion(out, write)
     return out
 
 

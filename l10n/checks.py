@@ -13,29 +13,17 @@ from typing import Callable, Iterable, Iterator
 
 import polib
 
-from . import catalog as cat
 from .config import Config, DocumentPaths
-from .errors import L10nError, Unreadable
+from .errors import L10nError, RunStage, Unreadable
 from .glossary import Glossary, parse_glossary
 from .numbers import missing_numbers
+from .pofile import REQUIRED_HEADERS, UPDATE, is_reviewed, read_catalog
+from .problems import Problem, shorten
+from .script import cjk_leftovers
 from .segment import Document
-from .textio import decode_text
+from .textio import read_text
 
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int | None
-    check: str
-    message: str
-    fatal: bool = False  # the input could not be read at all: exit 2, not 1
-
-    def format(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: [{self.check}] {self.message}"
-
-    def as_dict(self) -> dict:
-        return {"path": self.path, "line": self.line, "check": self.check, "message": self.message, "fatal": self.fatal}
+BUILD = (RunStage("build"),)
 
 
 @dataclass
@@ -58,21 +46,23 @@ def check(check_id: str, description: str):
 
 @dataclass
 class Context:
+    """What checks read, each input loaded once: catalogs, sources, the glossary."""
+
     config: Config
     documents: list[DocumentPaths]
     _catalogs: dict[Path, polib.POFile | L10nError] = field(default_factory=dict)
     _sources: dict[Path, Document | L10nError] = field(default_factory=dict)
-    _glossary: Glossary | None = None
+    _glossary: tuple[Glossary, list[Problem], L10nError | None] | None = None
 
     def catalog(self, doc: DocumentPaths) -> polib.POFile | None:
         """The parsed catalog, or None when it is missing or unreadable (po-syntax reports that)."""
-        result = self._load_catalog(doc.catalog)
+        result = self.catalog_or_error(doc.catalog)
         return None if isinstance(result, L10nError) else result
 
-    def _load_catalog(self, path: Path) -> polib.POFile | L10nError:
+    def catalog_or_error(self, path: Path) -> polib.POFile | L10nError:
         if path not in self._catalogs:
             try:
-                self._catalogs[path] = cat.read_catalog(path, self.config.rel(path))
+                self._catalogs[path] = read_catalog(path, self.config.rel(path))
             except L10nError as err:
                 self._catalogs[path] = err
         return self._catalogs[path]
@@ -93,26 +83,29 @@ class Context:
         result = self._sources[doc.source]
         return result if isinstance(result, L10nError) else None
 
-    @property
-    def glossary(self) -> Glossary:
+    def glossary_file(self) -> tuple[Glossary, list[Problem], L10nError | None]:
+        """(the usable terms, the file's problems, why it could not be read at all)."""
         if self._glossary is None:
             path = self.config.glossary
-            display = self.config.rel(path)
-            if not path.exists():
-                self._glossary = Glossary(display, [])
+            if path is None:
+                self._glossary = (Glossary("", []), [], None)
             else:
+                display = self.config.rel(path)
                 try:
-                    text = decode_text(path.read_bytes(), display, "glossary")
-                    terms, _ = parse_glossary(text, display)
-                except L10nError:
-                    terms = []
-                self._glossary = Glossary(display, terms)
+                    terms, problems = parse_glossary(read_text(path, display, "glossary", None), display)
+                    self._glossary = (Glossary(display, terms), problems, None)
+                except L10nError as err:
+                    self._glossary = (Glossary(display, []), [], err)
         return self._glossary
+
+    @property
+    def glossary(self) -> Glossary:
+        return self.glossary_file()[0]
 
     def reviewed(self, doc: DocumentPaths) -> Iterator[polib.POEntry]:
         po = self.catalog(doc)
         if po is not None:
-            yield from (e for e in po if cat.is_reviewed(e))
+            yield from (e for e in po if is_reviewed(e))
 
 
 # --- the checks ------------------------------------------------------------------------
@@ -123,9 +116,9 @@ def check_po_syntax(ctx: Context) -> Iterator[Problem]:
     for path in paths:
         display = ctx.config.rel(path)
         if not path.exists():
-            yield Problem(display, None, "po-syntax", "catalog does not exist; run `translate.py update`")
+            yield Problem(display, None, "po-syntax", "catalog does not exist", remedy=UPDATE)
             continue
-        result = ctx._load_catalog(path)
+        result = ctx.catalog_or_error(path)
         if isinstance(result, L10nError):
             yield Problem(display, result.line, "po-syntax", result.message, isinstance(result, Unreadable))
             continue
@@ -136,13 +129,10 @@ def check_po_syntax(ctx: Context) -> Iterator[Problem]:
             yield from _format_problems(entry, display)
 
 
-REQUIRED_HEADERS = ("Content-Type", "Content-Transfer-Encoding", "MIME-Version", "Language", "Plural-Forms")
-
-
 def _header_problems(po: polib.POFile, display: str) -> Iterator[Problem]:
     for name in REQUIRED_HEADERS:
         if not po.metadata.get(name):
-            yield Problem(display, 1, "po-syntax", f"header field {name!r} is missing; run `translate.py update` to restore it")
+            yield Problem(display, 1, "po-syntax", f"header field {name!r} is missing", remedy=UPDATE)
     plural = po.metadata.get("Plural-Forms", "")
     if plural and not re.fullmatch(r"\s*nplurals\s*=\s*\d+\s*;\s*plural\s*=.+;?\s*", plural):
         yield Problem(display, 1, "po-syntax", f"header Plural-Forms {plural!r} is malformed (nplurals=N; plural=EXPR;)")
@@ -159,15 +149,15 @@ def _format_problems(entry: polib.POEntry, display: str) -> Iterator[Problem]:
     if not entry.msgstr:
         return
     if entry.msgid.startswith("\n") != entry.msgstr.startswith("\n"):
-        yield Problem(display, entry.linenum, "po-syntax", "msgid and msgstr must both begin with \\n, or neither (msgfmt --check)")
+        yield Problem(display, entry.msgstr_line, "po-syntax", "msgid and msgstr must both begin with \\n, or neither (msgfmt --check)")
     if entry.msgid.endswith("\n") != entry.msgstr.endswith("\n"):
-        yield Problem(display, entry.linenum, "po-syntax", "msgid and msgstr must both end with \\n, or neither (msgfmt --check)")
+        yield Problem(display, entry.msgstr_line, "po-syntax", "msgid and msgstr must both end with \\n, or neither (msgfmt --check)")
     for flag, pattern in _FORMAT.items():
         if flag in entry.flags:
             want = sorted(pattern.findall(entry.msgid))
             got = sorted(pattern.findall(entry.msgstr))
             if want != got:
-                yield Problem(display, entry.linenum, "po-syntax", f"{flag} directives differ: msgid has {want}, msgstr has {got}")
+                yield Problem(display, entry.msgstr_line, "po-syntax", f"{flag} directives differ: msgid has {want}, msgstr has {got}")
 
 
 @check("sync", "the catalog matches the current segmentation of its source")
@@ -186,12 +176,15 @@ def check_sync(ctx: Context) -> Iterator[Problem]:
         for seg in source.segments():
             expected.setdefault(seg.text, []).append((doc.source_display, str(seg.line)))
             if seg.text not in entries:
-                yield Problem(doc.source_display, seg.line, "sync", f"segment is not in {doc.catalog_display}: {seg.text[:30]}…; run `translate.py update`")
+                yield Problem(doc.source_display, seg.line, "sync",
+                              f"segment is not in {doc.catalog_display}: {shorten(seg.text, 30)}", remedy=UPDATE)
         for msgid, entry in entries.items():
             if msgid not in expected:
-                yield Problem(doc.catalog_display, entry.linenum, "sync", f"entry has no segment in {doc.source_display} (source edited?); run `translate.py update`")
+                yield Problem(doc.catalog_display, entry.msgid_line, "sync",
+                              f"entry has no segment in {doc.source_display} (source edited?)", remedy=UPDATE)
             elif [tuple(o) for o in entry.occurrences] != expected[msgid]:
-                yield Problem(doc.catalog_display, entry.linenum, "sync", "source line references are out of date; run `translate.py update`")
+                yield Problem(doc.catalog_display, entry.linenum, "sync", "source line references are out of date",
+                              remedy=UPDATE)
 
 
 def _published_entries(ctx: Context) -> Iterator[tuple[DocumentPaths, polib.POEntry]]:
@@ -205,14 +198,14 @@ def _published_entries(ctx: Context) -> Iterator[tuple[DocumentPaths, polib.POEn
 def check_untranslated(ctx: Context) -> Iterator[Problem]:
     for doc, entry in _published_entries(ctx):
         if not entry.msgstr:
-            yield Problem(doc.catalog_display, entry.linenum, "untranslated", "untranslated entry in a published document")
+            yield Problem(doc.catalog_display, entry.msgstr_line, "untranslated", "untranslated entry in a published document")
 
 
 @check("fuzzy", "no fuzzy (unreviewed) entry in a published document")
 def check_fuzzy(ctx: Context) -> Iterator[Problem]:
     for doc, entry in _published_entries(ctx):
         if entry.msgstr and "fuzzy" in entry.flags:
-            yield Problem(doc.catalog_display, entry.linenum, "fuzzy", "fuzzy entry in a published document: review it and remove the fuzzy flag")
+            yield Problem(doc.catalog_display, entry.msgstr_line, "fuzzy", "fuzzy entry in a published document: review it and remove the fuzzy flag")
 
 
 @check("glossary", "glossary terms in the source appear in the reviewed translation as the glossary says")
@@ -221,7 +214,7 @@ def check_glossary(ctx: Context) -> Iterator[Problem]:
     for doc in ctx.documents:
         for entry in ctx.reviewed(doc):
             for match in dict.fromkeys(m.term for m in glossary.missing(entry.msgid, entry.msgstr)):
-                yield Problem(doc.catalog_display, entry.linenum, "glossary", f"{match.zh} must be translated as {match.en!r} ({glossary.path}:{match.line})")
+                yield Problem(doc.catalog_display, entry.msgstr_line, "glossary", f"{match.zh} must be translated as {match.en!r} ({glossary.path}:{match.line})")
 
 
 @check("numbers", "every number in the source appears in the translation (Chinese numerals included)")
@@ -230,19 +223,16 @@ def check_numbers(ctx: Context) -> Iterator[Problem]:
         for entry in ctx.reviewed(doc):
             missing = missing_numbers(entry.msgid, entry.msgstr)
             if missing:
-                yield Problem(doc.catalog_display, entry.linenum, "numbers", f"number(s) missing from the translation: {', '.join(missing)}")
-
-
-CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+                yield Problem(doc.catalog_display, entry.msgstr_line, "numbers", f"number(s) missing from the translation: {', '.join(missing)}")
 
 
 @check("cjk-leftover", "no Chinese characters or full-width punctuation in the English")
 def check_cjk(ctx: Context) -> Iterator[Problem]:
     for doc in ctx.documents:
         for entry in ctx.reviewed(doc):
-            found = sorted(set(CJK.findall(entry.msgstr)))
+            found = cjk_leftovers(entry.msgstr)
             if found:
-                yield Problem(doc.catalog_display, entry.linenum, "cjk-leftover", f"Chinese characters or full-width punctuation left in the translation: {''.join(found)}")
+                yield Problem(doc.catalog_display, entry.msgstr_line, "cjk-leftover", f"Chinese characters or full-width punctuation left in the translation: {''.join(found)}")
 
 
 PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("“", "”"))
@@ -277,23 +267,23 @@ def check_brackets(ctx: Context) -> Iterator[Problem]:
     for doc in ctx.documents:
         for entry in ctx.reviewed(doc):
             for message in bracket_problems(entry.msgstr):
-                yield Problem(doc.catalog_display, entry.linenum, "brackets-quotes", message)
+                yield Problem(doc.catalog_display, entry.msgstr_line, "brackets-quotes", message)
 
 
-@check("glossary-file", "glossary.csv is valid")
+@check("glossary-file", "glossary.csv is valid, and has entries where the mt-quality gate measures terms")
 def check_glossary_file(ctx: Context) -> Iterator[Problem]:
-    path = ctx.config.glossary
-    display = ctx.config.rel(path)
-    if not path.exists():
+    if ctx.config.glossary is None:
+        return  # the project says it runs without a glossary
+    glossary, problems, error = ctx.glossary_file()
+    if error is not None:
+        yield Problem(error.path or glossary.path, error.line, "glossary-file", error.message, isinstance(error, Unreadable))
         return
-    try:
-        text = decode_text(path.read_bytes(), display, "glossary")
-    except L10nError as err:
-        yield Problem(display, err.line, "glossary-file", err.message, isinstance(err, Unreadable))
-        return
-    _, problems = parse_glossary(text, display)
-    for problem in problems:
-        yield Problem(display, problem.line, "glossary-file", problem.message)
+    yield from problems
+    if not glossary.terms and not problems and ctx.config.thresholds.get("terms", 0.0) > 0:
+        yield Problem(glossary.path, 1, "glossary-file",
+                      f"the glossary has no entries, so the terms threshold "
+                      f"({ctx.config.display}:{ctx.config.line_of('terms', 'tool.l10n.thresholds')}) measures nothing; "
+                      "add the terms, or set terms = 0")
 
 
 @check("edition", "the built English edition is up to date with the catalog")
@@ -311,10 +301,11 @@ def check_edition(ctx: Context) -> Iterator[Problem]:
             try:
                 current = path.read_bytes().decode("utf-8")
             except (OSError, UnicodeDecodeError):
-                yield Problem(display, None, "edition", "edition file is missing; run `translate.py build`")
+                yield Problem(display, None, "edition", "edition file is missing", remedy=BUILD)
                 continue
             if current != content:
-                yield Problem(display, _first_difference(current, content), "edition", "edition is out of date with the catalog; run `translate.py build`")
+                yield Problem(display, _first_difference(current, content), "edition",
+                              "edition is out of date with the catalog", remedy=BUILD)
 
 
 def _first_difference(a: str, b: str) -> int:
@@ -326,14 +317,12 @@ def _first_difference(a: str, b: str) -> int:
 
 @check("mt-quality", "corpus chrF, BLEU and glossary term accuracy of the recorded MT are not below the thresholds in [tool.l10n]")
 def check_mt_quality(ctx: Context) -> Iterator[Problem]:
-    from .config import _key_line
     from .score import score_catalogs
 
     catalogs = [(d.name, po) for d in ctx.documents if (po := ctx.catalog(d)) is not None]
     report = score_catalogs(catalogs, ctx.glossary, metrics=("bleu", "chrf"), per_segment=False)
     if not report.pairs:
         return
-    text = ctx.config.path.read_text(encoding="utf-8")
     accuracy = None if report.term_accuracy is None else 100 * report.term_accuracy
     measured = (("chrf", report.chrf, "corpus chrF"), ("bleu", report.bleu, "corpus BLEU"),
                 ("terms", accuracy, "glossary term accuracy"))
@@ -343,7 +332,7 @@ def check_mt_quality(ctx: Context) -> Iterator[Problem]:
             detail = (f"{report.terms_ok}/{report.terms_total} term occurrences" if name == "terms"
                       else f"{len(report.pairs)} segments scored")
             yield Problem(
-                ctx.config.display, _key_line(text, name), "mt-quality",
+                ctx.config.display, ctx.config.line_of(name, "tool.l10n.thresholds"), "mt-quality",
                 f"{what} {value:.2f} is below the threshold {floor:.2f} ({detail})",
             )
 

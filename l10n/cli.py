@@ -1,4 +1,4 @@
-"""Command line: parses arguments and wires the stages together. No stage logic lives here.
+"""Command line: parses arguments, calls the stages (l10n.stages) and prints what they did.
 
 Exit codes: 0 OK, 1 checks found problems (or build refused), 2 usage or input errors,
 130 interrupted (finished work saved).
@@ -12,13 +12,16 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, L10nError
+from . import stages
+from .engines import ENGINES, all_option_fields
+from .errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, L10nError, ModelUnavailable, RunStage, Style
 
 DESCRIPTION = """\
 Chinese → English localization with gettext PO files.
 
 With no command, runs the main job on the documents in [tool.l10n]: update, pretranslate (only
-where something needs MT), score, build, and the checks.
+where something needs MT; skipped with a note when no model is available, unless --require-mt),
+score, build (drafts for unpublished documents), and the checks.
 
 stages:
   update         segment source/zh/<doc>.txt and merge it into target/en/<doc>.po (like msgmerge)
@@ -28,6 +31,33 @@ stages:
   --check        run the CI checks; exit 0 clean, 1 problems, 2 usage errors or input that
                  cannot be read at all (missing, binary, not UTF-8)
 """
+
+
+def program_name() -> str:
+    name = os.path.basename(sys.argv[0] or "")
+    return name if name in ("translate", "translate.py") else "translate.py"
+
+
+class CliStyle(Style):
+    """Remedies as this command line spells them."""
+
+    def __init__(self, prog: str):
+        self.prog = prog
+
+    def stage(self, action: RunStage) -> str:
+        words = ["--check"] if action.stage == "check" else [action.stage]
+        for name, value in action.options:
+            words.append(_flag(name))
+            if value is not True:
+                words.append(str(value))
+        return f"run `{self.prog} {' '.join(words)}`"
+
+    def option(self, name: str, value: object = None) -> str:
+        return f"`{_flag(name)}`" if value is None else f"`{_flag(name)} {value}`"
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def _add_docs(parser: argparse.ArgumentParser) -> None:
@@ -40,17 +70,36 @@ def _add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=tuple(ENGINES), help="MT engine (default: engine in [tool.l10n])")
+    for spec, engines in all_option_fields():
+        if not spec.metadata.get("flag", True):
+            continue
+        kind = spec.type if isinstance(spec.type, type) else {"int": int, "float": float, "str": str, "bool": bool}[spec.type]
+        who = "" if len(engines) == len(ENGINES) else f"{', '.join(engines)}: "
+        helptext = who + spec.metadata["help"]
+        if kind is bool:
+            parser.add_argument(_flag(spec.name), dest=spec.name, action="store_true", default=None, help=helptext)
+        else:
+            choices = spec.metadata.get("choices")
+            parser.add_argument(_flag(spec.name), dest=spec.name, type=kind, default=None,
+                                choices=[c for c in choices if c] if choices else None,
+                                metavar=None if choices else spec.name.upper(), help=helptext)
+
+
+def build_parser(prog: str = "translate.py") -> argparse.ArgumentParser:
     from .checks import REGISTRY
 
     parser = argparse.ArgumentParser(
-        prog="translate.py",
+        prog=prog,
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="checks: " + ", ".join(REGISTRY),
     )
     parser.add_argument("--config", type=Path, help="pyproject.toml with [tool.l10n] (default: found from the current directory)")
     parser.add_argument("--check", action="store_true", help="run the CI checks (same as the `check` command)")
+    parser.add_argument("--require-mt", action="store_true",
+                        help="main job: fail (exit 2) when entries need MT and no model can be loaded")
     _add_check_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -59,16 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("pretranslate", help="machine-translate the entries that need it")
     _add_docs(p)
-    p.add_argument("--engine", choices=("marian", "ct2", "llm"), help="MT engine (default from [tool.l10n])")
-    p.add_argument("--model", help="hub id, model directory, or .gguf file (llm)")
-    p.add_argument("--batch-size", type=int, help="segments per model call")
-    p.add_argument("--beams", type=int, help="beam size (1 = greedy)")
-    p.add_argument("--max-length", type=int, help="maximum tokens per input and output")
-    p.add_argument("--device", help="auto, cpu or cuda")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: the machine's)")
-    p.add_argument("--quantization", default="int8", help="ct2: int8, int8_float32, float32 …")
-    p.add_argument("--fallback", action="store_true", help="ct2: fall back to the transformers engine if CTranslate2 is unavailable")
-    p.add_argument("--vmap", metavar="FILE|target", help="ct2: output vocabulary shortlist (a CTranslate2 vocabulary map, or `target` for the target SentencePiece pieces)")
+    _add_engine_options(p)
     p.add_argument("--refresh-mt", action="store_true", help="also record MT for reviewed entries whose MT is missing or from another model/glossary (their msgstr is never changed)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -84,194 +124,138 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="run the CI checks (same as --check)")
     _add_docs(p)
     _add_check_options(p)
+    parser.commands = sub.choices  # for usage errors in the words of the command that was given
     return parser
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse; an unknown argument is reported with the usage of the command it was given to."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    prog = program_name()
+    style = CliStyle(prog)
+    parser = build_parser(prog)
+    args = _parse(parser, argv)
     try:
-        return _dispatch(parser, args)
+        return _dispatch(parser, args, style)
     except L10nError as err:
-        print(f"translate.py: {err}" if not err.path else str(err), file=sys.stderr)
+        text = err.format(style)
+        print(text if err.path else f"{prog}: {text}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
-        print("translate.py: interrupted; finished batches were saved, run again to continue", file=sys.stderr)
+        print(f"{prog}: interrupted; finished batches were saved, run again to continue", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
 
 
-def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace, style: CliStyle) -> int:
     from .config import find_project, load_config
 
-    config_path = args.config or find_project(Path.cwd())
-    config = load_config(config_path)
     if args.check and args.command not in (None, "check"):
         parser.error("--check cannot be combined with a command")
+    config = load_config(args.config or find_project(Path.cwd()))
     if args.check or args.command == "check":
-        return cmd_check(config, args)
+        return run_check(config, stages.documents(config, getattr(args, "documents", None)),
+                         args.only, args.skip, args.format, style)
+    docs = stages.documents(config, getattr(args, "documents", None))
     if args.command is None:
-        return cmd_all(config, args)
-    return {"update": cmd_update, "pretranslate": cmd_pretranslate, "score": cmd_score, "build": cmd_build}[args.command](config, args)
+        return run_all(config, args.only, args.skip, args.format, args.require_mt, style)
+    if args.command == "update":
+        return run_update(config, docs)
+    if args.command == "pretranslate":
+        engine = args.engine or config.engine
+        overrides = {f.name: getattr(args, f.name) for f, _ in all_option_fields() if f.metadata.get("flag", True)}
+        return run_pretranslate(config, docs, engine, config.engine_options_for(engine, **overrides),
+                                args.refresh_mt, not args.no_progress)
+    if args.command == "score":
+        return run_score(config, docs, args.json, args.worst)
+    return run_build(config, docs, args.draft, style)
 
 
-def _documents(config, names: list[str] | None):
-    if not names:
-        if not config.documents:
-            raise L10nError("no documents configured: add documents = [\"name\"] to [tool.l10n]", config.display)
-        return config.documents
-    docs = []
-    for name in names:
-        doc = config.document(name)
-        if not doc.source.is_file():
-            raise L10nError(f"no source text for document {name!r} (expected {doc.source_display})", doc.source_display)
-        docs.append(doc)
-    return docs
+# --- each stage, printed --------------------------------------------------------------------
+
+def _count(n: int, noun: str, plural: str = "") -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
-def cmd_update(config, args) -> int:
-    from .catalog import update_catalog
-
-    for doc in _documents(config, getattr(args, "documents", None)):
-        written, document, po = update_catalog(
-            doc.source, doc.source_display, doc.catalog, doc.catalog_display, doc.name, config.max_source_bytes
-        )
-        active = sum(1 for e in po if not e.obsolete)
-        print(f"{doc.catalog_display}: {len(document.blocks)} blocks, {len(document.segments())} segments, "
-              f"{active} entries ({'updated' if written else 'unchanged'})")
+def run_update(config, docs) -> int:
+    for result in stages.update(config, docs):
+        s = result.stats
+        doc = result.document
+        size = f"{result.blocks} blocks, {result.segments} segments, {_count(result.entries, 'entry', 'entries')}"
+        if s.created:
+            print(f"{doc.catalog_display}: created: {size}")
+        elif result.written:
+            changes = [f"{s.new} new", f"{s.fuzzy} changed (fuzzy)", f"{s.obsoleted} obsolete", f"{s.revived} revived"]
+            print(f"{doc.catalog_display}: updated: {size} ({', '.join(changes)})")
+        else:
+            print(f"{doc.catalog_display}: unchanged: {size}")
     return EXIT_OK
 
 
-def _quiet_model_loading() -> None:
-    """No progress bars from the model libraries (weight loading, GGUF de-quantization) when
-    progress is off or stderr is a log file: they fill logs with carriage-return lines."""
-    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # huggingface_hub and transformers' own bars
-    os.environ["TQDM_DISABLE"] = "1"  # plain tqdm bars, e.g. the GGUF loader's
-    if "transformers" in sys.modules:  # already imported: its switch was read at import time
-        from transformers.utils import logging as hf_logging
+def run_pretranslate(config, docs, engine: str, options, refresh: bool, progress: bool) -> int:
+    def on_load(name: str, model: str) -> None:
+        print(f"loading {name} model {model} …", file=sys.stderr)
+        if not progress or not sys.stderr.isatty():
+            stages.quiet_model_loading()
 
-        hf_logging.disable_progress_bar()
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def cmd_pretranslate(config, args) -> int:
-    from .engines import EngineOptions, engine_label, load_engine
-    from .glossary import load_glossary
-    from .memory import load_memory
-    from .pretranslate import Summary, pretranslate_document
-
-    def pick(name, default):
-        value = getattr(args, name, None)
-        return default if value is None else value
-
-    engine_name = pick("engine", config.engine)
-    model = pick("model", config.model)
-    options = EngineOptions(
-        batch_size=pick("batch_size", config.batch_size),
-        beams=pick("beams", config.beams),
-        max_length=pick("max_length", config.max_length),
-        device=pick("device", config.device),
-        threads=getattr(args, "threads", 0) or 0,
-        quantization=getattr(args, "quantization", "int8"),
-        cache_dir=str(config.root / ".l10n-cache"),
-        extra={k: v for k, v in (("fallback", getattr(args, "fallback", False)), ("vmap", getattr(args, "vmap", None))) if v},
-    )
-    for name, value in (("--batch-size", options.batch_size), ("--beams", options.beams), ("--max-length", options.max_length)):
-        if value < 1:
-            raise L10nError(f"{name} must be at least 1")
-    glossary = load_glossary(config.glossary, config.rel(config.glossary))
-    memory = load_memory(config.all_catalogs(), config.rel)
-    engine = None
-
-    def get_engine():
-        nonlocal engine
-        if engine is None:
-            print(f"loading {engine_name} model {model} …", file=sys.stderr)
-            if getattr(args, "no_progress", False) or not sys.stderr.isatty():
-                _quiet_model_loading()
-            engine = load_engine(engine_name, model, options)
-        return engine
-
-    summary = Summary()
-    for doc in _documents(config, getattr(args, "documents", None)):
-        if not doc.catalog.exists():
-            raise L10nError("no catalog yet; run `translate.py update` first", doc.catalog_display)
-        pretranslate_document(
-            doc, glossary, memory, engine_label(engine_name, options), model, get_engine, options.batch_size,
-            refresh=getattr(args, "refresh_mt", False), progress=not getattr(args, "no_progress", False), summary=summary,
-        )
-    print("pretranslate: " + ("no entry needs MT; no model loaded" if engine is None else f"{engine_name} {model}"))
-    for line in summary.lines():
+    result = stages.pretranslate(config, docs, engine, options, refresh=refresh, progress=progress, on_load=on_load)
+    print("pretranslate: " + (f"{result.engine} {result.model}" if result.loaded else "no entry needs MT; no model loaded"))
+    for line in result.summary.lines():
         print("  " + line)
     return EXIT_OK
 
 
-def _load_pairs(config, docs):
-    from .catalog import read_catalog
+def run_score(config, docs, as_json: bool, worst: int) -> int:
+    from .score import format_report
 
-    return [(doc.name, read_catalog(doc.catalog, doc.catalog_display)) for doc in docs]
-
-
-def cmd_score(config, args) -> int:
-    from .glossary import load_glossary
-    from .score import format_report, score_catalogs
-
-    docs = _documents(config, getattr(args, "documents", None))
-    glossary = load_glossary(config.glossary, config.rel(config.glossary))
-    report = score_catalogs(_load_pairs(config, docs), glossary)
-    if getattr(args, "json", False):
-        print(json.dumps({"documents": [d.name for d in docs], **report.as_dict()}, ensure_ascii=False, indent=2))
+    report = stages.score(config, docs)
+    names = [d.name for d in docs]
+    if as_json:
+        print(json.dumps({"documents": names, **report.as_dict()}, ensure_ascii=False, indent=2))
     else:
-        print(format_report(report, [d.name for d in docs], getattr(args, "worst", 10)))
+        print(format_report(report, names, worst))
     return EXIT_OK
 
 
-def cmd_build(config, args, draft: bool | None = None) -> int:
-    from .catalog import read_catalog
-    from .edition import gaps, render_all
-    from .score import segment_chrf
-    from .segment import read_document
-    from .textio import atomic_write
+def run_build(config, docs, draft: bool, style: CliStyle) -> int:
+    from .problems import shorten
 
-    draft = getattr(args, "draft", False) if draft is None else draft
     status = EXIT_OK
-    for doc in _documents(config, getattr(args, "documents", None)):
-        source = read_document(doc.source, doc.source_display, config.max_source_bytes)
-        po = read_catalog(doc.catalog, doc.catalog_display)
-        missing = gaps(source, po)
-        if missing and not draft:
-            for gap in missing:
-                print(f"{doc.source_display}:{gap.line}: [{gap.status}] {gap.msgid[:40]}", file=sys.stderr)
-            print(f"{doc.catalog_display}: not published: {len(missing)} entries are fuzzy or untranslated; "
-                  "review them, or use `build --draft`", file=sys.stderr)
+    for result in stages.build(config, docs, draft):
+        doc = result.document
+        if not result.published:
+            for gap in result.gaps:
+                where = f"{doc.catalog_display}:{gap.entry_line}" if gap.entry_line else doc.catalog_display
+                print(f"{where}: [{gap.status}] {shorten(gap.msgid, 40)} ({doc.source_display}:{gap.line})",
+                      file=sys.stderr)
+            remedy = style.render((RunStage("build", (("draft", True),)),))
+            print(f"{doc.catalog_display}: not published: {len(result.gaps)} entries are fuzzy or untranslated; "
+                  f"review them, or {remedy.removeprefix('run ')}", file=sys.stderr)
             status = EXIT_PROBLEMS
             continue
-        outputs = render_all(source, po, segment_chrf(po), draft=draft)
-        written = [suffix for suffix, content in outputs.items() if atomic_write(doc.output(suffix), content)]
-        names = ", ".join(config.rel(doc.output(s)) for s in outputs)
-        print(f"{names}: {'written' if written else 'unchanged'}{' (draft)' if draft else ''}")
+        print(f"{', '.join(result.outputs)}: {'written' if result.written else 'unchanged'}{' (draft)' if draft else ''}")
     return status
 
 
-def cmd_check(config, args) -> int:
-    from .checks import run_checks
-
-    docs = _documents(config, getattr(args, "documents", None))
-    result = run_checks(config, docs, args.only, args.skip)
-    if args.format == "json":
+def run_check(config, docs, only, skip, fmt: str, style: CliStyle) -> int:
+    result = stages.check(config, docs, only, skip)
+    if fmt == "json":
         print(json.dumps({
-            "problems": [p.as_dict() for p in result.problems],
+            "problems": [p.as_dict(style) for p in result.problems],
             "checks": result.ran,
             "documents": result.documents,
             "ok": not result.problems,
         }, ensure_ascii=False, indent=2))
     else:
         for problem in result.problems:
-            print(problem.format())
+            print(problem.format(style))
         files = len({p.path for p in result.problems})
         if result.problems:
             print(f"{len(result.problems)} problem(s) in {files} file(s); {_count(len(result.ran), 'check')} run on {len(docs)} document(s)")
@@ -282,22 +266,30 @@ def cmd_check(config, args) -> int:
     return EXIT_PROBLEMS if result.problems else EXIT_OK
 
 
-def cmd_all(config, args) -> int:
+def run_all(config, only, skip, fmt: str, require_mt: bool, style: CliStyle) -> int:
     """The main job: every stage on the configured documents."""
-    steps = argparse.Namespace(documents=None, only=args.only, skip=args.skip, format=args.format)
+    docs = stages.documents(config)
     print("== update")
-    cmd_update(config, steps)
+    run_update(config, docs)
     print("== pretranslate")
-    cmd_pretranslate(config, steps)
+    engine = config.engine
+    try:
+        run_pretranslate(config, docs, engine, config.engine_options_for(engine), refresh=False, progress=True)
+    except ModelUnavailable as err:
+        if require_mt:
+            raise
+        print(f"pretranslate: skipped: {err.format(style)} (entries that need MT stay as they are; "
+              f"{style.option('require_mt')} makes this an error)")
     print("== score")
-    cmd_score(config, steps)
+    run_score(config, docs, False, 10)
     print("== build")
-    published = [d for d in config.documents if d.published]
-    drafts = [d for d in config.documents if not d.published]
     status = EXIT_OK
+    published = [d for d in docs if d.published]
+    drafts = [d for d in docs if not d.published]
     if published:
-        status = cmd_build(config, argparse.Namespace(documents=[d.name for d in published]), draft=False)
+        status = run_build(config, published, False, style)
     if drafts:
-        cmd_build(config, argparse.Namespace(documents=[d.name for d in drafts]), draft=True)
+        run_build(config, drafts, True, style)
     print("== check")
-    return max(status, cmd_check(config, steps))
+    return max(status, run_check(config, docs, only, skip, fmt, style))
+

@@ -1,50 +1,66 @@
-"""`[tool.l10n]` in pyproject.toml: documents, paths, the default engine and model, thresholds.
+"""`[tool.l10n]` in pyproject.toml: documents, paths, engines and their options, thresholds.
 
     [tool.l10n]
     source_dir = "source/zh"            # <name>.txt files
     target_dir = "target/en"            # <name>.po, .md, .html, .review.html
-    glossary = "glossary.csv"
-    documents = ["changchun-equipment"] # the main job runs on these
+    cache_dir = ".l10n-cache"           # converted models, locks
+    glossary = "glossary.csv"           # "" runs without a glossary (said explicitly)
+    documents = ["changchun-equipment"] # names or glob patterns ("*", "2026-11/*")
     published = ["changchun-equipment"] # fuzzy/untranslated entries are errors for these
-    engine = "marian"                   # marian | ct2 | llm
-    model = "Helsinki-NLP/opus-mt-zh-en"
-    batch_size = 8
-    beams = 4
+    engine = "marian"                   # the default engine
+    model = "Helsinki-NLP/opus-mt-zh-en"  # the default engine's model
+    batch_size = 8                      # options every engine takes, defaults for all of them
     max_length = 256
-    device = "auto"                     # auto | cpu | cuda
+    device = "auto"
+    threads = 0
     max_source_mb = 5
 
-    [tool.l10n.thresholds]              # the mt-quality regression gate
-    chrf = 0.0                          # 0–100
-    bleu = 0.0                          # 0–100
+    [tool.l10n.engines.marian]          # one table per engine: its own options (l10n.engines)
+    beams = 4
+
+    [tool.l10n.thresholds]              # the mt-quality regression gate, 0–100
+    chrf = 0.0
+    bleu = 0.0
     terms = 0.0                         # glossary term accuracy of the MT, percent
+
+Every error names the line of pyproject.toml it is about.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .engines import ENGINES, EngineOptions, option_fields
 from .errors import L10nError
+from .textio import read_text
 
-DEFAULTS = {
+THRESHOLDS = {"chrf": 0.0, "bleu": 0.0, "terms": 0.0}
+COMMON_OPTIONS = {f.name for f in option_fields(EngineOptions)} - {"model"}
+SCALARS = {
     "source_dir": "source/zh",
     "target_dir": "target/en",
+    "cache_dir": ".l10n-cache",
     "glossary": "glossary.csv",
-    "documents": [],
-    "published": [],
     "engine": "marian",
-    "model": "Helsinki-NLP/opus-mt-zh-en",
-    "batch_size": 8,
-    "beams": 4,
-    "max_length": 256,
-    "device": "auto",
     "max_source_mb": 5,
-    "thresholds": {},
 }
-THRESHOLDS = {"chrf": 0.0, "bleu": 0.0, "terms": 0.0}
+TABLE_KEYS = ("documents", "published", "model", "engines", "thresholds", *SCALARS, *sorted(COMMON_OPTIONS))
+# A document name: path components of letters, digits, and - _ . (not leading), separated by /.
+_NAME_PART = re.compile(r"[^\W_][\w.-]*", re.UNICODE)
+_PATTERN_PART = re.compile(r"[\w.*?\[\]!-]+", re.UNICODE)
+MOVED = {"beams": "[tool.l10n.engines.marian] (or .ct2, .llm)"}
+
+
+def display_path(root: Path, path: Path) -> str:
+    """`path` relative to the project root where it lies inside it, else as given."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(path)
 
 
 @dataclass
@@ -55,19 +71,13 @@ class DocumentPaths:
     published: bool
     root: Path
 
-    def rel(self, path: Path) -> str:
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
-
     @property
     def source_display(self) -> str:
-        return self.rel(self.source)
+        return display_path(self.root, self.source)
 
     @property
     def catalog_display(self) -> str:
-        return self.rel(self.catalog)
+        return display_path(self.root, self.catalog)
 
     def output(self, suffix: str) -> Path:
         return self.catalog.with_suffix(suffix)
@@ -79,64 +89,108 @@ class Config:
     path: Path
     source_dir: Path
     target_dir: Path
-    glossary: Path
+    cache_dir: Path
+    glossary: Path | None  # None: the project runs without a glossary, as it says
     documents: list[DocumentPaths]
     engine: str
-    model: str
-    batch_size: int
-    beams: int
-    max_length: int
-    device: str
+    engine_options: dict[str, EngineOptions]
     max_source_bytes: int
     thresholds: dict[str, float] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # "table.key" → line in pyproject.toml
 
     @property
     def display(self) -> str:
-        return self.path.name
+        return display_path(Path.cwd(), self.path)
 
     def rel(self, path: Path) -> str:
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+        return display_path(self.root, path)
+
+    def line_of(self, key: str, table: str = "tool.l10n") -> int | None:
+        """The line of `key` in `table` of pyproject.toml, else the table's own line."""
+        return self.lines.get(f"{table}.{key}") or self.lines.get(table)
 
     def document(self, name: str) -> DocumentPaths:
         for doc in self.documents:
             if doc.name == name:
                 return doc
-        return self._doc(name)
-
-    def _doc(self, name: str, published: bool = False) -> DocumentPaths:
-        return DocumentPaths(
-            name,
-            self.source_dir / f"{name}.txt",
-            self.target_dir / f"{name}.po",
-            published,
-            self.root,
-        )
+        return _document(self, check_name(name, self.display, None), False)
 
     def all_catalogs(self) -> list[Path]:
-        return sorted(self.target_dir.glob("*.po")) if self.target_dir.is_dir() else []
+        return sorted(self.target_dir.rglob("*.po")) if self.target_dir.is_dir() else []
+
+    def lock_path(self, catalog: Path) -> Path:
+        """Where the lock of a catalog lives: the cache folder, out of the translators' sight."""
+        import hashlib
+
+        key = hashlib.sha256(self.rel(catalog).encode("utf-8")).hexdigest()[:12]
+        return self.cache_dir / "locks" / f"{catalog.stem}-{key}.lock"
+
+    def writable(self, path: Path) -> Path:
+        """`path`, if writing it stays inside the target or cache folder once every symbolic link
+        is followed; otherwise an error naming the configuration line, before anything is written."""
+        real = path.resolve()
+        for folder, key in ((self.target_dir, "target_dir"), (self.cache_dir, "cache_dir")):
+            if _inside(real, folder.resolve()):
+                return path
+        where = "target_dir" if _inside(path.absolute(), self.target_dir.absolute()) else "documents"
+        raise L10nError(
+            f"refusing to write {self.rel(path)}: it resolves to {real}, outside the target folder "
+            f"{self.rel(self.target_dir)} and the cache folder {self.rel(self.cache_dir)}",
+            self.display,
+            self.line_of(where),
+        )
+
+    def engine_options_for(self, name: str, **overrides) -> EngineOptions:
+        """The options of engine `name`: its class defaults, then [tool.l10n], then its own table,
+        then `overrides` (None values are ignored), all validated."""
+        options = self.engine_options[name]
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        own = {f.name for f in option_fields(type(options))}
+        for key, value in changes.items():
+            flag = f"--{key.replace('_', '-')}"
+            if key not in own:
+                takers = [n for n, spec in ENGINES.items() if key in {f.name for f in option_fields(spec.options)}]
+                raise L10nError(f"{flag} is an option of the {' and '.join(takers)} engine, not of {name}")
+            _validate_option(type(options), key, value, flag, None, None)
+        return replace(options, **changes)
 
 
-def _key_line(text: str, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    in_section = False
-    for number, line in enumerate(text.split("\n"), start=1):
-        stripped = line.strip()
-        if stripped.startswith("["):
-            in_section = stripped.startswith("[tool.l10n")
-            continue
-        if in_section and pattern.match(line):
-            return number
-    return None
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
-def _section_line(text: str) -> int | None:
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip() == "[tool.l10n]":
-            return number
-    return None
+def _document(config: Config, name: str, published: bool) -> DocumentPaths:
+    return DocumentPaths(
+        name,
+        config.source_dir / f"{name}.txt",
+        config.target_dir / f"{name}.po",
+        published,
+        config.root,
+    )
+
+
+def check_name(name: str, display: str, line: int | None, pattern: bool = False) -> str:
+    """A document name (or pattern): relative, made of safe characters, no `..`."""
+    if not isinstance(name, str) or not name:
+        raise L10nError("a document name must be a non-empty string", display, line)
+    problem = None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        problem = "has a control character"
+    elif name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        problem = "is an absolute path"
+    elif "\\" in name:
+        problem = "uses \\ (separate folders with /)"
+    else:
+        parts = name.split("/")
+        if ".." in parts:
+            problem = "has a .. component"
+        elif any(not (_PATTERN_PART if pattern else _NAME_PART).fullmatch(p) or p.startswith(".") for p in parts):
+            problem = "may use only letters, digits, - _ . and / (not at the start of a part)"
+    if problem:
+        raise L10nError(
+            f"document name {name!r} {problem}; a document is named by its path under source_dir, "
+            "without .txt", display, line)
+    return name
 
 
 def find_project(start: Path) -> Path:
@@ -151,14 +205,71 @@ def find_project(start: Path) -> Path:
     raise L10nError("no pyproject.toml with a [tool.l10n] section here or above; run from the project directory or pass --config", str(start))
 
 
+_TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """"table.key" → line, and "table" → line of its header, for the tables of a TOML file.
+    Enough TOML for error messages: plain tables and bare or quoted keys."""
+    lines: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.split("\n"), start=1):
+        m = _TABLE.match(line)
+        if m and not line.lstrip().startswith("[["):
+            table = ".".join(part.strip().strip("\"'") for part in m.group(1).split("."))
+            lines.setdefault(table, number)
+            continue
+        m = _KEY.match(line)
+        if m and table:
+            lines.setdefault(f"{table}.{m.group(1).strip(chr(34))}", number)
+    return lines
+
+
+def _validate_option(cls: type[EngineOptions], key: str, value, what: str, display, line):
+    spec = {f.name: f for f in option_fields(cls)}.get(key)
+    if spec is None:
+        known = ", ".join(sorted(f.name for f in option_fields(cls)))
+        raise L10nError(f"unknown option {what}; known: {known}", display, line)
+    kind = spec.type if isinstance(spec.type, type) else {"int": int, "float": float, "str": str, "bool": bool}[spec.type]
+    ok = isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        ok = True
+    if not ok:
+        noun = {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}[kind]
+        raise L10nError(f"{what} must be {noun}", display, line)
+    low_high = spec.metadata.get("range")
+    if low_high and not low_high[0] <= value <= low_high[1]:
+        raise L10nError(f"{what} = {value} is out of range ({low_high[0]}–{low_high[1]})", display, line)
+    choices = spec.metadata.get("choices")
+    if choices and value not in choices:
+        shown = ", ".join(repr(c) for c in choices)
+        raise L10nError(f"{what} = {value!r}: choose one of {shown}", display, line)
+
+
+def _expand(config: Config, names: list[str], key: str, display: str, line: int | None) -> list[str]:
+    """Document names, with glob patterns expanded against the source folder (sorted)."""
+    found: list[str] = []
+    for name in names:
+        check_name(name, display, line, pattern=True)
+        if not any(ch in name for ch in "*?["):
+            found.append(name)
+            continue
+        matches = sorted(
+            p.relative_to(config.source_dir).with_suffix("").as_posix()
+            for p in config.source_dir.rglob("*.txt")
+            if p.is_file() and fnmatch.fnmatchcase(p.relative_to(config.source_dir).with_suffix("").as_posix(), name)
+        )
+        if key == "documents" and not matches:
+            raise L10nError(f"documents pattern {name!r} matches no .txt file in {config.rel(config.source_dir)}",
+                            display, line)
+        found += [check_name(m, display, line) for m in matches]
+    return list(dict.fromkeys(found))
+
+
 def load_config(path: Path) -> Config:
-    display = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise L10nError("no such configuration file", str(path)) from None
-    except UnicodeDecodeError:
-        raise L10nError("not UTF-8 text", str(path)) from None
+    display = display_path(Path.cwd(), path)
+    text = read_text(path, display, "configuration file", max_bytes=None)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -167,65 +278,118 @@ def load_config(path: Path) -> Config:
     section = data.get("tool", {}).get("l10n")
     if section is None:
         raise L10nError("no [tool.l10n] section", display)
-    root = path.parent
+    lines = key_lines(text)
+
+    def line(key: str, table: str = "tool.l10n") -> int | None:
+        return lines.get(f"{table}.{key}") or lines.get(table)
+
     for key in section:
-        if key not in DEFAULTS:
-            known = ", ".join(sorted(DEFAULTS))
-            raise L10nError(f"unknown key {key!r} in [tool.l10n]; known keys: {known}", display, _key_line(text, key) or _section_line(text))
-    values = {**DEFAULTS, **section}
+        if key in MOVED:
+            raise L10nError(f"{key} now belongs in {MOVED[key]}", display, line(key))
+        if key not in TABLE_KEYS:
+            known = ", ".join(sorted(TABLE_KEYS))
+            raise L10nError(f"unknown key {key!r} in [tool.l10n]; known keys: {known}", display, line(key))
+    values = {**SCALARS, **{k: v for k, v in section.items() if k in SCALARS}}
+    for key in ("source_dir", "target_dir", "cache_dir", "glossary", "engine"):
+        if not isinstance(values[key], str):
+            raise L10nError(f"{key} must be a string", display, line(key))
+    for key in ("source_dir", "target_dir", "cache_dir", "engine"):
+        if not values[key].strip():
+            raise L10nError(f"{key} must not be empty", display, line(key))
+    if isinstance(values["max_source_mb"], bool) or not isinstance(values["max_source_mb"], int) \
+            or not 1 <= values["max_source_mb"] <= 1024:
+        raise L10nError(f"max_source_mb = {values['max_source_mb']!r} is out of range (a whole number, 1–1024)",
+                        display, line("max_source_mb"))
+    if values["engine"] not in ENGINES:
+        raise L10nError(f"engine = {values['engine']!r}: choose {', '.join(ENGINES)}", display, line("engine"))
+    root = path.parent
+    for key in ("target_dir", "cache_dir"):
+        folder = (root / values[key]).resolve()
+        if not _inside(folder, root.resolve()):
+            raise L10nError(f"{key} = {values[key]!r} resolves to {folder}, outside the project {root.resolve()}; "
+                            "the toolkit writes only inside the project", display, line(key))
 
-    def expect(key, kind, what):
-        if not isinstance(values[key], kind) or isinstance(values[key], bool) and kind is not bool:
-            raise L10nError(f"{key} must be {what}", display, _key_line(text, key))
-
-    for key in ("source_dir", "target_dir", "glossary", "engine", "model", "device"):
-        expect(key, str, "a string")
-    for key in ("documents", "published"):
-        expect(key, list, "a list of document names")
-        if not all(isinstance(v, str) and v for v in values[key]):
-            raise L10nError(f"{key} must be a list of document names", display, _key_line(text, key))
-    for key, low, high in (("batch_size", 1, 4096), ("beams", 1, 64), ("max_length", 8, 4096), ("max_source_mb", 1, 1024)):
-        expect(key, int, "a whole number")
-        if not low <= values[key] <= high:
-            raise L10nError(f"{key} = {values[key]} is out of range ({low}–{high})", display, _key_line(text, key))
-    if values["engine"] not in ("marian", "ct2", "llm"):
-        raise L10nError(f"engine = {values['engine']!r}: choose marian, ct2 or llm", display, _key_line(text, "engine"))
-    thresholds = dict(THRESHOLDS)
-    raw = values["thresholds"]
-    if not isinstance(raw, dict):
-        raise L10nError("thresholds must be a table [tool.l10n.thresholds]", display, _key_line(text, "thresholds"))
-    for key, value in raw.items():
-        if key not in THRESHOLDS:
-            raise L10nError(f"unknown threshold {key!r}; known: {', '.join(THRESHOLDS)}", display, _key_line(text, key))
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
-            raise L10nError(f"threshold {key} = {value!r} is out of range (a number from 0 to 100)", display, _key_line(text, key))
-        thresholds[key] = float(value)
-    unknown_published = [p for p in values["published"] if p not in values["documents"]]
-    if unknown_published:
-        raise L10nError(f"published names {unknown_published[0]!r}, which is not in documents", display, _key_line(text, "published"))
+    engine_options = _engine_options(section, values["engine"], str(root / values["cache_dir"]), display, line)
+    thresholds = _thresholds(section.get("thresholds", {}), display, line)
+    glossary = None
+    if values["glossary"] != "":
+        glossary = root / values["glossary"]
+        if not glossary.is_file():
+            found = "is not a file" if glossary.exists() else "does not exist"
+            raise L10nError(
+                f"glossary {values['glossary']!r} {found}; restore it, or say glossary = \"\" to run without one",
+                display, line("glossary"))
     config = Config(
         root=root,
         path=path,
         source_dir=root / values["source_dir"],
         target_dir=root / values["target_dir"],
-        glossary=root / values["glossary"],
+        cache_dir=root / values["cache_dir"],
+        glossary=glossary,
         documents=[],
         engine=values["engine"],
-        model=values["model"],
-        batch_size=values["batch_size"],
-        beams=values["beams"],
-        max_length=values["max_length"],
-        device=values["device"],
+        engine_options=engine_options,
         max_source_bytes=values["max_source_mb"] * 1024 * 1024,
         thresholds=thresholds,
+        lines=lines,
     )
-    for name in values["documents"]:
-        doc = config._doc(name, name in values["published"])
+    for key in ("documents", "published"):
+        value = section.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise L10nError(f"{key} must be a list of document names", display, line(key))
+    names = _expand(config, section.get("documents", []), "documents", display, line("documents"))
+    published = set(_expand(config, section.get("published", []), "published", display, line("published")))
+    unknown = sorted(published - set(names))
+    if unknown:
+        raise L10nError(f"published names {unknown[0]!r}, which is not in documents", display, line("published"))
+    for name in names:
+        doc = _document(config, name, name in published)
         if not doc.source.is_file():
             raise L10nError(
                 f"document {name!r}: {config.rel(doc.source)} does not exist; add the source text or remove the name",
-                display,
-                _key_line(text, "documents"),
-            )
+                display, line("documents"))
         config.documents.append(doc)
     return config
+
+
+def _engine_options(section: dict, default_engine: str, cache_dir: str, display: str, line) -> dict[str, EngineOptions]:
+    tables = section.get("engines", {})
+    if not isinstance(tables, dict):
+        raise L10nError("engines must be tables [tool.l10n.engines.<name>]", display, line("engines"))
+    for name in tables:
+        if name not in ENGINES:
+            raise L10nError(f"unknown engine table [tool.l10n.engines.{name}]; engines: {', '.join(ENGINES)}",
+                            display, line(name, "tool.l10n.engines") or line(name, f"tool.l10n.engines.{name}"))
+    result = {}
+    for name, spec in ENGINES.items():
+        changes: dict = {"cache_dir": cache_dir}
+        common = {k: section[k] for k in COMMON_OPTIONS if k in section}
+        if "model" in section and name == default_engine:
+            common["model"] = section["model"]
+        own = tables.get(name, {})
+        if not isinstance(own, dict):
+            raise L10nError(f"engines.{name} must be a table", display, line(name, "tool.l10n.engines"))
+        for key, value in common.items():
+            _validate_option(spec.options, key, value, key, display, line(key))
+            changes[key] = value
+        for key, value in own.items():
+            table = f"tool.l10n.engines.{name}"
+            _validate_option(spec.options, key, value, f"{key} in [{table}]", display, line(key, table))
+            changes[key] = value
+        result[name] = spec.options(**changes)
+    return result
+
+
+def _thresholds(raw, display: str, line) -> dict[str, float]:
+    thresholds = dict(THRESHOLDS)
+    if not isinstance(raw, dict):
+        raise L10nError("thresholds must be a table [tool.l10n.thresholds]", display, line("thresholds"))
+    table = "tool.l10n.thresholds"
+    for key, value in raw.items():
+        if key not in THRESHOLDS:
+            raise L10nError(f"unknown threshold {key!r}; known: {', '.join(THRESHOLDS)}", display, line(key, table))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+            raise L10nError(f"threshold {key} = {value!r} is out of range (a number from 0 to 100)", display, line(key, table))
+        thresholds[key] = float(value)
+    return thresholds
+

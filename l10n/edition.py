@@ -14,34 +14,38 @@ from dataclasses import dataclass
 
 import polib
 
-from . import catalog as cat
+from .notes import Notes, get_notes
+from .pofile import is_reviewed
 from .segment import Block, Document
 
+# The status of a segment; the ids of the gaps are those of the `untranslated` and `fuzzy` checks.
 STATUS_REVIEWED = "reviewed"
 STATUS_FUZZY = "fuzzy"
-STATUS_MISSING = "missing"
+STATUS_MISSING = "untranslated"
 
 
 @dataclass
 class Gap:
-    line: int
+    line: int  # of the segment in the source text
     status: str
     msgid: str
+    entry_line: int | None  # of its entry in the catalog (None: no entry)
 
 
 def status_of(entry: polib.POEntry | None) -> str:
     if entry is None or not entry.msgstr:
         return STATUS_MISSING
-    return STATUS_REVIEWED if cat.is_reviewed(entry) else STATUS_FUZZY
+    return STATUS_REVIEWED if is_reviewed(entry) else STATUS_FUZZY
 
 
 def gaps(doc: Document, po: polib.POFile) -> list[Gap]:
     entries = {e.msgid: e for e in po if not e.obsolete}
     found = []
     for seg in doc.segments():
-        status = status_of(entries.get(seg.text))
+        entry = entries.get(seg.text)
+        status = status_of(entry)
         if status != STATUS_REVIEWED:
-            found.append(Gap(seg.line, status, seg.text))
+            found.append(Gap(seg.line, status, seg.text, entry.msgstr_line if entry is not None else None))
     return found
 
 
@@ -74,14 +78,14 @@ def md_escape(text: str) -> str:
 
 
 def _md_inline(pieces: list[Piece]) -> str:
+    """Reviewed text as is; a draft's gaps as `[FUZZY: …]` / `[UNTRANSLATED: …]`, plain brackets
+    that read well inside any block markup (a heading, an italic byline)."""
     out = []
     for p in pieces:
         if p.status == STATUS_REVIEWED:
             out.append(md_escape(p.text))
-        elif p.status == STATUS_FUZZY:
-            out.append(f"**[FUZZY]** {md_escape(p.text)}")
         else:
-            out.append(f"**[UNTRANSLATED]** {md_escape(p.text)}")
+            out.append(f"[{p.status.upper()}: {md_escape(p.text)}]")
     return " ".join(out)
 
 
@@ -89,7 +93,7 @@ def render_markdown(doc: Document, po: polib.POFile, draft: bool = False) -> str
     entries = {e.msgid: e for e in po if not e.obsolete}
     lines: list[str] = []
     if draft:
-        lines += ["> **DRAFT** — entries marked [FUZZY] or [UNTRANSLATED] are not reviewed yet.", ""]
+        lines += ["> **DRAFT** — passages marked [FUZZY: …] or [UNTRANSLATED: …] are not reviewed yet.", ""]
     previous_kind = None
     for block in doc.blocks:
         text = _md_inline(_pieces(block, entries, draft))
@@ -183,11 +187,12 @@ def _page(title: str, body: list[str], style: str) -> str:
     )
 
 
-def title_of(doc: Document, po: polib.POFile) -> str:
+def title_of(doc: Document, po: polib.POFile, draft: bool = False) -> str:
+    """The headline: as published, or in a draft as far as it is translated (else the Chinese)."""
     entries = {e.msgid: e for e in po if not e.obsolete}
     for block in doc.blocks:
         if block.kind == "headline":
-            text = " ".join(p.text for p in _pieces(block, entries, False))
+            text = " ".join(p.text for p in _pieces(block, entries, draft))
             if text:
                 return text
     return doc.path.rsplit("/", 1)[-1]
@@ -236,7 +241,7 @@ def render_html(doc: Document, po: polib.POFile, draft: bool = False) -> str:
     if in_list:
         body.append("</ul>")
     body += ["</article>", "</main>"]
-    return _page(title_of(doc, po), body, STYLE)
+    return _page(title_of(doc, po, draft), body, STYLE)
 
 
 REVIEW_STYLE = """
@@ -250,7 +255,7 @@ th { background: #f3f3f3; position: sticky; top: 0; }
 col.line { width: 4.5rem; } col.status { width: 6.5rem; } col.chrf { width: 4.5rem; }
 td.zh { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; }
 td.mt { color: #444; font-size: .92em; }
-.reviewed { background: #e9f7ef; } .fuzzy { background: #fff5cc; } .missing { background: #ffe3e3; }
+.reviewed { background: #e9f7ef; } .fuzzy { background: #fff5cc; } .untranslated { background: #ffe3e3; }
 td.chrf { text-align: right; font-variant-numeric: tabular-nums; }
 .low { color: #b00020; font-weight: 600; }
 """.strip()
@@ -264,7 +269,7 @@ def render_review(doc: Document, po: polib.POFile, chrf: dict[str, float]) -> st
         entry = entries.get(seg.text)
         status = status_of(entry)
         counts[status] += 1
-        notes = cat.get_notes(entry) if entry is not None else cat.Notes()
+        notes = get_notes(entry) if entry is not None else Notes()
         score = chrf.get(seg.text)
         score_cell = "" if score is None else f'<span class="{"low" if score < 40 else ""}">{score:.1f}</span>'
         rows.append(
@@ -277,7 +282,7 @@ def render_review(doc: Document, po: polib.POFile, chrf: dict[str, float]) -> st
         "<main>",
         f"<h1>Review: {html.escape(name, quote=False)}</h1>",
         f'<p class="summary">{counts[STATUS_REVIEWED]} reviewed, {counts[STATUS_FUZZY]} fuzzy, '
-        f"{counts[STATUS_MISSING]} missing. chrF compares the raw MT output with the reviewed translation "
+        f"{counts[STATUS_MISSING]} untranslated. chrF compares the raw MT output with the reviewed translation "
         "(lower means MT needed more work; below 40 is highlighted).</p>",
         "<table>",
         '<colgroup><col class="line"><col><col><col class="status"><col><col class="chrf"></colgroup>',

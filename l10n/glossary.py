@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import L10nError
-from .textio import decode_text
+from .errors import L10nError, RunStage
+from .problems import Problem
+from .textio import read_text
 
 REQUIRED = ("zh", "en", "note")
 OPTIONAL = ("variants",)
@@ -43,16 +44,11 @@ class Match:
 
 
 @dataclass
-class Problem:
-    line: int
-    message: str
-
-
-@dataclass
 class Glossary:
-    path: str
+    path: str  # as shown in messages; "" when the project runs without a glossary
     terms: list[Term] = field(default_factory=list)
     _trie: dict = field(default_factory=dict, repr=False)
+    digest: str = field(default="", init=False)  # hash of what affects translation, for MT records
 
     def __post_init__(self):
         self._trie = {}
@@ -61,14 +57,10 @@ class Glossary:
             for ch in term.zh:
                 node = node.setdefault(ch, {})
             node[""] = term
-
-    @property
-    def digest(self) -> str:
-        """Stable hash of what affects translation (zh → en forms), for MT provenance."""
         h = hashlib.sha256()
         for term in sorted(self.terms, key=lambda t: t.zh):
             h.update("\x1f".join((term.zh,) + term.forms).encode() + b"\x1e")
-        return h.hexdigest()[:12]
+        self.digest = h.hexdigest()[:12]
 
     def find(self, text: str) -> list[Match]:
         """Leftmost-longest, non-overlapping glossary matches in `text` (a trie walk, O(len × depth))."""
@@ -124,25 +116,29 @@ def term_in(term: Term, translation: str) -> bool:
 def parse_glossary(text: str, display: str) -> tuple[list[Term], list[Problem]]:
     """Parse and validate; returns the usable terms and every problem found, with line numbers."""
     problems: list[Problem] = []
+
+    def problem(line: int, message: str) -> Problem:
+        return Problem(display, line, "glossary-file", message)
+
     first_line = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as err:
-        return [], [Problem(1, f"cannot read the header: {err}")]
+        return [], [problem(1, f"cannot read the header: {err}")]
     names = [h.strip().lower() for h in header]
     if len(names) == 1 and any(sep in first_line for sep in (";", "\t", "|")):
         sep = next(sep for sep in (";", "\t", "|") if sep in first_line)
         shown = "tab" if sep == "\t" else repr(sep)
-        return [], [Problem(1, f"wrong delimiter: the file is separated by {shown}; glossary.csv must be comma-separated with the header zh,en,note")]
+        return [], [problem(1, f"wrong delimiter: the file is separated by {shown}; glossary.csv must be comma-separated with the header zh,en,note")]
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         if not any(n in REQUIRED for n in names):
-            return [], [Problem(1, "missing header: the first line must be zh,en,note")]
-        return [], [Problem(1, f"missing column(s) {', '.join(missing)}: the header must name zh,en,note")]
+            return [], [problem(1, "missing header: the first line must be zh,en,note")]
+        return [], [problem(1, f"missing column(s) {', '.join(missing)}: the header must name zh,en,note")]
     unknown = [h for h in names if h and h not in REQUIRED + OPTIONAL]
     if unknown:
-        problems.append(Problem(1, f"unknown column(s) {', '.join(unknown)}; known columns are {', '.join(REQUIRED + OPTIONAL)}"))
+        problems.append(problem(1, f"unknown column(s) {', '.join(unknown)}; known columns are {', '.join(REQUIRED + OPTIONAL)}"))
     index = {name: names.index(name) for name in REQUIRED + OPTIONAL if name in names}
     terms: list[Term] = []
     seen: dict[str, Term] = {}
@@ -153,24 +149,24 @@ def parse_glossary(text: str, display: str) -> tuple[list[Term], list[Problem]]:
         except StopIteration:
             break
         except csv.Error as err:
-            problems.append(Problem(line, f"malformed CSV: {err}"))
+            problems.append(problem(line, f"malformed CSV: {err}"))
             break
         row_line = line
         line = reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            problems.append(Problem(row_line, f"expected {len(header)} fields (zh,en,note…), found {len(row)}; quote fields that contain commas"))
+            problems.append(problem(row_line, f"expected {len(header)} fields (zh,en,note…), found {len(row)}; quote fields that contain commas"))
             continue
         cells = {name: row[i] for name, i in index.items()}
         bad = False
         for name in ("zh", "en"):
             if not cells[name].strip():
-                problems.append(Problem(row_line, f"empty {name} cell"))
+                problems.append(problem(row_line, f"empty {name} cell"))
                 bad = True
         for name, value in cells.items():
             if value != value.strip() or "  " in value:
-                problems.append(Problem(row_line, f"stray whitespace in the {name} cell {value!r}"))
+                problems.append(problem(row_line, f"stray whitespace in the {name} cell {value!r}"))
                 bad = True
         if bad:
             continue
@@ -179,23 +175,26 @@ def parse_glossary(text: str, display: str) -> tuple[list[Term], list[Problem]]:
         prior = seen.get(term.zh)
         if prior is not None:
             if prior.en != term.en:
-                problems.append(Problem(row_line, f"{term.zh} is already defined as {prior.en!r} on line {prior.line}, here as {term.en!r}; keep one"))
+                problems.append(problem(row_line, f"{term.zh} is already defined as {prior.en!r} on line {prior.line}, here as {term.en!r}; keep one"))
             else:
-                problems.append(Problem(row_line, f"duplicate entry for {term.zh} (same as line {prior.line}); remove one"))
+                problems.append(problem(row_line, f"duplicate entry for {term.zh} (same as line {prior.line}); remove one"))
             continue
         seen[term.zh] = term
         terms.append(term)
     return terms, problems
 
 
-def load_glossary(path: Path, display: str, strict: bool = True) -> Glossary:
-    """Load glossary.csv. A missing file is an empty glossary; any problem is an error when strict."""
-    if not path.exists():
-        return Glossary(display, [])
-    text = decode_text(path.read_bytes(), display, "glossary")
+ALL_GLOSSARY_PROBLEMS = (RunStage("check", (("only", "glossary-file"),)),)
+
+
+def load_glossary(path: Path | None, display: str) -> Glossary:
+    """Load glossary.csv (None: the project runs without one). Any problem is an error."""
+    if path is None:
+        return Glossary("", [])
+    text = read_text(path, display, "glossary", max_bytes=None)
     terms, problems = parse_glossary(text, display)
-    if problems and strict:
+    if problems:
         first = problems[0]
-        more = f" (and {len(problems) - 1} more problem(s); run `translate.py --check --only glossary-file`)" if len(problems) > 1 else ""
-        raise L10nError(first.message + more, display, first.line)
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise L10nError(first.message + more, display, first.line, remedy=ALL_GLOSSARY_PROBLEMS if more else ())
     return Glossary(display, terms)

@@ -11,7 +11,8 @@ reviewed catalog loads no model at all):
     reviewed entries included: only their MT record changes, never their msgstr.
 
 A reviewed msgstr (non-empty, not fuzzy) is never changed. A fuzzy msgstr that a translator
-edited is never replaced either: only the MT record next to it is updated.
+edited is never replaced either: only the MT record next to it is updated. An unedited MT output
+that came with a fuzzy match (recorded as `MT-previous`) is replaced by MT of the new source.
 """
 
 from __future__ import annotations
@@ -25,20 +26,16 @@ from typing import Callable
 
 import polib
 
-from . import catalog as cat
 from .config import DocumentPaths
 from .engines import Engine, TermHint, TranslationRequest
 from .errors import L10nError, TranslationAborted
 from .glossary import Glossary
 from .memory import Memory
-from .textio import catalog_lock
+from .notes import get_notes, set_notes, set_tool_messages, source_hash
+from .pofile import copy_catalog, is_reviewed, read_catalog, write_catalog
+from .script import cjk_leftovers
 
 SAVE_EVERY_S = 20.0
-CJK_RANGES = (("\u3000", "\u303f"), ("\u3400", "\u4dbf"), ("\u4e00", "\u9fff"), ("\uff00", "\uffef"))
-
-
-def has_cjk(text: str) -> bool:
-    return any(lo <= ch <= hi for ch in text for lo, hi in CJK_RANGES)
 
 
 def model_identity(model: str) -> str:
@@ -50,7 +47,7 @@ def model_identity(model: str) -> str:
 
 
 def mt_key(engine: str, model: str, glossary: Glossary, source: str) -> str:
-    return f"engine={engine} model={model_identity(model)} glossary={glossary.digest} source={cat.source_hash(source)}"
+    return f"engine={engine} model={model_identity(model)} glossary={glossary.digest} source={source_hash(source)}"
 
 
 @dataclass
@@ -93,9 +90,9 @@ def plan(po: polib.POFile, key_for: Callable[[str], str], memory: Memory, refres
     for entry in po:
         if entry.obsolete:
             continue
-        notes = cat.get_notes(entry)
+        notes = get_notes(entry)
         current = notes.mt is not None and notes.mt_key == key_for(entry.msgid)
-        reviewed = cat.is_reviewed(entry)
+        reviewed = is_reviewed(entry)
         if current:
             summary.skipped += 1
             continue
@@ -103,14 +100,13 @@ def plan(po: polib.POFile, key_for: Callable[[str], str], memory: Memory, refres
             hit = memory.exact.get(entry.msgid)
             if hit is not None:
                 entry.msgstr = hit[0]
-                if "fuzzy" not in entry.flags:
-                    entry.flags.append("fuzzy")
+                entry.fuzzy = True
                 notes.origin = f"translation memory, {hit[1]}"
-                cat.set_notes(entry, notes)
+                set_notes(entry, notes)
                 summary.from_memory += 1
                 continue
             jobs.append(Job(entry, replace_msgstr=True))
-        elif not reviewed and notes.mt is not None and entry.msgstr == notes.mt:
+        elif not reviewed and entry.msgstr in (notes.mt, notes.mt_previous):
             jobs.append(Job(entry, replace_msgstr=True))
         elif refresh:
             jobs.append(Job(entry, replace_msgstr=False))
@@ -127,7 +123,7 @@ def _request(entry: polib.POEntry, glossary: Glossary, memory: Memory, wants_con
     i = position[entry.msgid]
     context = []
     for earlier in reversed(order[max(0, i - 8):i]):
-        translation = earlier.msgstr or (cat.get_notes(earlier).mt or "")
+        translation = earlier.msgstr or (get_notes(earlier).mt or "")
         if translation:
             context.append((earlier.msgid, translation))
         if len(context) == 3:
@@ -138,11 +134,13 @@ def _request(entry: polib.POEntry, glossary: Glossary, memory: Memory, wants_con
 def apply_output(job: Job, output: str, key: str, glossary: Glossary, summary: Summary) -> None:
     entry = job.entry
     output = " ".join(output.split())
-    notes = cat.get_notes(entry)
+    notes = get_notes(entry)
     notes.mt = output
     notes.mt_key = key
     notes.origin = ""
-    cat.set_notes(entry, notes)
+    if job.replace_msgstr:  # the borrowed MT it replaces is of an earlier source: no longer needed
+        notes.mt_previous, notes.mt_previous_key = None, ""
+    set_notes(entry, notes)
     matches = glossary.find(entry.msgid)
     missing = glossary.missing(entry.msgid, output)
     summary.terms_total += len(matches)
@@ -152,19 +150,18 @@ def apply_output(job: Job, output: str, key: str, glossary: Glossary, summary: S
         return
     summary.translated += 1
     entry.msgstr = output
-    if "fuzzy" not in entry.flags:
-        entry.flags.append("fuzzy")
+    entry.fuzzy = True
     messages = []
     if missing:
         names = "; ".join(f"{m.term.zh} → {m.term.en}" for m in dict.fromkeys(missing))
         messages.append(f"MT missed glossary terms: {names}")
-    if has_cjk(output):
+    if cjk_leftovers(output):
         messages.append("MT output still has Chinese characters or full-width punctuation")
     if not output:
         messages.append("MT produced no output")
     if messages:
         summary.flagged.append(entry.msgid)
-    cat.set_tool_messages(entry, messages)
+    set_tool_messages(entry, messages)
 
 
 def _raise_interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: finish cleanly, keep the work
@@ -179,31 +176,35 @@ def pretranslate_document(
     model: str,
     get_engine: Callable[[], Engine],
     batch_size: int,
+    lock,
     refresh: bool = False,
     progress: bool = True,
     summary: Summary | None = None,
 ) -> Summary:
+    """Pre-translate one catalog while holding `lock` (a context manager). `engine_name` is how
+    the requested set-up is recorded (engines.engine_label); `get_engine` loads the engine the
+    first time a document needs it."""
     summary = summary or Summary()
     started = time.monotonic()
     display = doc.catalog_display
-    with catalog_lock(doc.catalog, display):
-        original = cat.read_catalog(doc.catalog, display)
-        po = cat.parse_po(cat.render(original), display)  # a working copy
+    with lock:
+        original = read_catalog(doc.catalog, display)
+        po = copy_catalog(original, display)
         key_for = lambda msgid: mt_key(engine_name, model, glossary, msgid)  # noqa: E731
         jobs = plan(po, key_for, memory, refresh, summary)
         if not jobs:
-            cat.write_catalog(po, doc.catalog, original)
+            write_catalog(po, doc.catalog, original)
             summary.seconds += time.monotonic() - started
             return summary
         engine = get_engine()
         # What actually translates may differ from what was asked for (ct2 --fallback gives the
         # marian engine): records name the engine that produced them, so that a later run with
         # the engine that was asked for does not take them as its own.
-        recorded = getattr(engine, "label", engine_name)
+        recorded = engine.label
         if recorded != engine_name:
             key_for = lambda msgid: mt_key(recorded, model, glossary, msgid)  # noqa: E731
         calls_before = engine.calls
-        wants_context = getattr(engine, "uses_context", False)
+        wants_context = engine.uses_context
         order = [e for e in po if not e.obsolete]
         position = {e.msgid: i for i, e in enumerate(order)}
         po.metadata["X-MT-Engine"] = recorded
@@ -224,10 +225,10 @@ def pretranslate_document(
                 if bar:
                     bar.update(len(chunk))
                 if time.monotonic() - last_save > SAVE_EVERY_S:
-                    cat.write_catalog(po, doc.catalog)
+                    write_catalog(po, doc.catalog)
                     last_save = time.monotonic()
         except (KeyboardInterrupt, TranslationAborted):
-            cat.write_catalog(po, doc.catalog, original)
+            write_catalog(po, doc.catalog, original)
             raise
         finally:
             if bar:
@@ -236,7 +237,7 @@ def pretranslate_document(
                 signal.signal(signal.SIGTERM, previous_handler)
             summary.model_calls += engine.calls - calls_before
             summary.seconds += time.monotonic() - started
-        cat.write_catalog(po, doc.catalog, original)
+        write_catalog(po, doc.catalog, original)
     return summary
 
 

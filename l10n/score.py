@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 import polib
 
-from . import catalog as cat
 from .glossary import Glossary
+from .notes import get_notes
+from .pofile import is_reviewed
+from .problems import shorten
 
 
 @dataclass
@@ -68,17 +70,17 @@ def collect_pairs(po: polib.POFile, report: ScoreReport) -> None:
         if entry.obsolete:
             continue
         report.entries += 1
-        notes = cat.get_notes(entry)
-        has_mt = notes.mt is not None and notes.mt_key.endswith(f"source={cat.source_hash(entry.msgid)}")
-        if not has_mt:
+        notes = get_notes(entry)
+        mt = notes.mt_for(entry.msgid)
+        if mt is None:
             report.not_scored["no MT output recorded" + (" (taken from memory)" if notes.origin else "")] += 1
         elif not entry.msgstr:
             report.not_scored["no reference (untranslated)"] += 1
-        elif not cat.is_reviewed(entry):
+        elif not is_reviewed(entry):
             report.not_scored["no reference (fuzzy, not reviewed yet)"] += 1
         else:
             where = ":".join(entry.occurrences[0]) if entry.occurrences else ""
-            report.pairs.append(Pair(entry.msgid, notes.mt, entry.msgstr, entry.linenum, where))
+            report.pairs.append(Pair(entry.msgid, mt, entry.msgstr, entry.linenum, where))
             model = next((part[6:] for part in notes.mt_key.split() if part.startswith("model=")), "?")
             report.models[model] += 1
 
@@ -153,7 +155,7 @@ def format_report(report: ScoreReport, names: list[str], worst: int = 10) -> str
         lines.append(f"glossary term accuracy: {100 * report.term_accuracy:.1f}% ({report.terms_ok}/{report.terms_total} term occurrences)")
     lines.append(f"worst segments by chrF (of {len(report.pairs)}):")
     for pair in sorted(report.pairs, key=lambda p: (p.chrf, p.line))[:worst]:
-        lines.append(f"  {pair.chrf:6.2f}  {pair.source or f'line {pair.line}'}: {pair.msgid[:40]}")
-        lines.append(f"          MT:  {pair.hypothesis[:100]}")
-        lines.append(f"          ref: {pair.reference[:100]}")
+        lines.append(f"  {pair.chrf:6.2f}  {pair.source or f'line {pair.line}'}: {shorten(pair.msgid, 40)}")
+        lines.append(f"          MT:  {shorten(pair.hypothesis, 100)}")
+        lines.append(f"          ref: {shorten(pair.reference, 100)}")
     return "\n".join(lines)

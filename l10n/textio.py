@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -71,24 +72,35 @@ def decode_text(data: bytes, path: str, what: str = "text file") -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_text(path: Path, display: str, what: str = "text file", max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+def read_bytes(path: Path, display: str, what: str = "file", max_bytes: int | None = None) -> bytes:
+    """The bytes of an input file, or one clear error: missing, a dangling link, a directory, a
+    FIFO or device (which would block or never end), unreadable, or over `max_bytes`."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
-        raise Unreadable("no such file; check the path in [tool.l10n]", display) from None
+        if path.is_symlink():
+            raise Unreadable(f"broken symbolic link (it points to {os.readlink(path)}, which does not exist)", display) from None
+        raise Unreadable(f"no such {what}", display) from None
     except OSError as err:
         raise Unreadable(f"cannot read: {err.strerror}", display) from None
-    if size > max_bytes:
+    if stat.S_ISDIR(info.st_mode):
+        raise Unreadable(f"a directory, not a {what}", display)
+    if not stat.S_ISREG(info.st_mode):
+        raise Unreadable(f"not a regular file (a FIFO, socket or device), so not a {what}", display)
+    if max_bytes is not None and info.st_size > max_bytes:
         raise Unreadable(
-            f"file is {size / 2**20:.1f} MB, over the {max_bytes // 2**20} MB limit for one {what}; "
+            f"file is {info.st_size / 2**20:.1f} MB, over the {max_bytes // 2**20} MB limit for one {what}; "
             "split it into several documents, or raise max_source_mb in [tool.l10n]",
             display,
         )
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as err:
         raise Unreadable(f"cannot read: {err.strerror}", display) from None
-    return decode_text(data, display, what)
+
+
+def read_text(path: Path, display: str, what: str = "text file", max_bytes: int | None = DEFAULT_MAX_BYTES) -> str:
+    return decode_text(read_bytes(path, display, what, max_bytes), display, what)
 
 
 def atomic_write(path: Path, content: str | bytes) -> bool:
@@ -129,16 +141,17 @@ def atomic_write(path: Path, content: str | bytes) -> bool:
 
 
 @contextlib.contextmanager
-def catalog_lock(catalog: Path, display: str):
-    """Hold `<catalog>.l10n-lock` exclusively while a run writes the catalog.
+def file_lock(lock: Path, display: str):
+    """Hold `lock` exclusively (for a catalog: while a run rewrites it).
 
     flock() is released by the kernel when the holder exits, so a crashed run never blocks the
-    next one. The lock file is left in place (git ignores it): unlinking it would let two runs
-    lock two different inodes.
+    next one. The lock file stays (unlinking it would let two runs lock two different inodes);
+    it lives in the project's cache folder, out of the translators' sight.
     """
-    import fcntl
-
-    lock = catalog.with_name(catalog.name + ".l10n-lock")
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        raise CatalogLocked("locking catalogs needs a POSIX system (Linux, macOS)", display) from None
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
     try:

@@ -112,8 +112,8 @@ def fake_engine(monkeypatch):
     """Route every engine load to the deterministic test engine; returns the list of engines made."""
     made: list[FakeEngine] = []
 
-    def load(name, model, options):
-        engine = FakeEngine(model=model, batch_size=options.batch_size)
+    def load(name, options):
+        engine = FakeEngine(model=options.model, batch_size=options.batch_size)
         made.append(engine)
         return engine
 

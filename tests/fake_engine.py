@@ -18,6 +18,8 @@ NON_LATIN = re.compile(r"[^A-Za-z0-9.,;:()'\- ]+")
 
 class FakeEngine:
     name = "fake"
+    label = "marian"  # recorded as the configured engine, as a real one would be
+    uses_context = False
 
     def __init__(self, model: str = "fake", batch_size: int = 8, drop: tuple[str, ...] = (),
                  interrupt_on_call: int | None = None, abort_on_call: int | None = None):

@@ -13,7 +13,8 @@ from pathlib import Path
 import polib
 import pytest
 
-from l10n.catalog import get_notes, read_catalog
+from l10n.notes import get_notes
+from l10n.pofile import read_catalog
 from l10n.checks import REGISTRY
 from l10n.glossary import Glossary, Term
 from tests.conftest import ARTICLE, ROOT, Project, make_project
@@ -26,18 +27,18 @@ MODEL = "Helsinki-NLP/opus-mt-zh-en"
 LOADING = re.compile(r"loading \w+ model .+ …")
 PO_SYNTAX_HINT = (
     "check quoting and escapes near this line (every msgid needs a msgstr, every string must be closed "
-    'with ", and only \\n \\t \\\\ \\" escapes are allowed)'
+    'with ", and only \\n \\t \\r \\\\ \\" escapes are allowed)'
 )
 
 
 # --- helpers ---------------------------------------------------------------------------
 
 def snapshot(project: Project) -> dict[str, bytes]:
-    """Every file of the project (lock files aside: a run may create its lock)."""
+    """Every file of the project (lock files aside: a run may create its lock in the cache)."""
     return {
         path.relative_to(project.root).as_posix(): path.read_bytes()
         for path in sorted(project.root.rglob("*"))
-        if path.is_file() and not path.name.endswith(".l10n-lock")
+        if path.is_file() and ".l10n-cache/locks/" not in path.relative_to(project.root).as_posix()
     }
 
 
@@ -74,15 +75,6 @@ def line_of(path: Path, needle: str) -> int:
     raise AssertionError(needle)
 
 
-def entry_start(path: Path, msgid_line: int) -> int:
-    """The first line (comments included) of the PO entry whose msgid is on msgid_line."""
-    lines = path.read_text(encoding="utf-8").split("\n")
-    start = msgid_line
-    while start > 1 and lines[start - 2].strip():
-        start -= 1
-    return start
-
-
 @pytest.fixture
 def reviewed(tmp_path) -> Project:
     """A published project with the reviewed catalog and its built edition."""
@@ -113,7 +105,7 @@ def test_source_utf8_bom_is_accepted(reviewed):
     before = snapshot(reviewed)
     result = reviewed.run("update")
     assert (result.code, result.err) == (0, "")
-    assert result.out.endswith("(unchanged)\n")
+    assert result.out.startswith(f"{PO}: unchanged: ")
     assert snapshot(reviewed) == before  # same segments, same line numbers
     assert reviewed.run("--check").code == 0
 
@@ -224,7 +216,7 @@ def test_po_rewrapped_by_msgcat_is_accepted(reviewed, wrapping):
     assert rewrapped != CATALOG.read_bytes()
     result = reviewed.run("update")
     assert (result.code, result.err) == (0, "")
-    assert result.out.endswith("(unchanged)\n")
+    assert result.out.startswith(f"{PO}: unchanged: ")
     assert reviewed.po.read_bytes() == rewrapped  # not rewritten
     original = polib.pofile(str(CATALOG))
     after = read_catalog(reviewed.po, PO)
@@ -243,9 +235,8 @@ def test_po_msgid_no_longer_matches_its_segment(reviewed):
     assert result.code == 1 and result.err == ""
     msgid_line = line_of(reviewed.po, f'msgid "{edited}"')
     assert result.out.splitlines()[:2] == [
-        f"{SRC}:{line_of(ARTICLE, old)}: [sync] segment is not in {PO}: {old}…; run `translate.py update`",
-        f"{PO}:{entry_start(reviewed.po, msgid_line)}: [sync] entry has no segment in {SRC} (source edited?); "
-        "run `translate.py update`",
+        f"{SRC}:{line_of(ARTICLE, old)}: [sync] segment is not in {PO}: {old}; run `translate.py update`",
+        f"{PO}:{msgid_line}: [sync] entry has no segment in {SRC} (source edited?); run `translate.py update`",
     ]
     assert snapshot(reviewed) == before
     assert reviewed.run("update").code == 0
@@ -348,8 +339,9 @@ def test_config_unknown_key(reviewed):
     replace_once(reviewed.pyproject, "batch_size = 8\n", "batch_size = 8\nbatch = 16\n")
     line = line_of(reviewed.pyproject, "batch = 16")
     assert refused(reviewed, "update") == (
-        f"pyproject.toml:{line}: unknown key 'batch' in [tool.l10n]; known keys: batch_size, beams, device, "
-        "documents, engine, glossary, max_length, max_source_mb, model, published, source_dir, target_dir, thresholds"
+        f"pyproject.toml:{line}: unknown key 'batch' in [tool.l10n]; known keys: batch_size, cache_dir, device, "
+        "documents, engine, engines, glossary, max_length, max_source_mb, model, published, source_dir, target_dir, "
+        "threads, thresholds"
     )
 
 
@@ -385,7 +377,7 @@ def test_model_weights_missing_offline(untranslated, tmp_path, monkeypatch):
     message = refused(untranslated, "pretranslate", "--model", MODEL, loading=True)
     assert message == (
         f"{MODEL}: the weights of {MODEL!r} are not available here; download them on a machine with access "
-        f"to the model hub (for example `hf download {MODEL}`) and either pass the directory with "
+        f"to the model hub (for example `hf download {MODEL}`); pass the directory with "
         "`--model /path/to/model`, or copy the hub cache and set HF_HOME to it"
     )
 
@@ -405,7 +397,7 @@ def test_generation_fails_part_way(untranslated, monkeypatch):
     import l10n.engines
 
     engine = FakeEngine(model=MODEL, abort_on_call=2, batch_size=4)
-    monkeypatch.setattr(l10n.engines, "load_engine", lambda name, model, options: engine)
+    monkeypatch.setattr(l10n.engines, "load_engine", lambda name, options: engine)
     result = untranslated.run("pretranslate", "--batch-size", "4")
     assert result.code == 2, result
     assert error_line(result, loading=True) == f"{MODEL}: generation failed (out of memory: simulated)"
@@ -419,7 +411,7 @@ def test_generation_fails_part_way(untranslated, monkeypatch):
     assert untranslated.run("--check", "--only", "po-syntax").code == 0
     # a second run translates only what is left
     again = FakeEngine(model=MODEL, batch_size=4)
-    monkeypatch.setattr(l10n.engines, "load_engine", lambda name, model, options: again)
+    monkeypatch.setattr(l10n.engines, "load_engine", lambda name, options: again)
     assert untranslated.run("pretranslate", "--batch-size", "4").code == 0
     assert again.seen == [e.msgid for e in rest]
 

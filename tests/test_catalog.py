@@ -8,14 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from l10n import catalog as cat
+from l10n import notes, pofile
+from l10n import merge as merge_module
 from l10n.segment import segment_text
 
 TEXT = "本报记者 甲\n\n第一句。第二句。\n\n第三句很长，和别的都不一样。\n\n第一句。\n"
 
 
 def build(text, old=None):
-    return cat.merge(segment_text(text, "source/zh/d.txt"), old, "d")
+    return merge_module.merge(segment_text(text, "source/zh/d.txt"), old, "d")[0]
 
 
 def review(po, msgid, msgstr):
@@ -36,7 +37,7 @@ def test_header_and_entries():
     assert meta["X-Source-Language"] == "zh_Hans"
     entry = po.find("第三句很长，和别的都不一样。")
     assert entry.occurrences == [("source/zh/d.txt", "5")]
-    assert cat.get_notes(entry).block == "paragraph"
+    assert notes.get_notes(entry).block == "paragraph"
 
 
 def test_identical_sentence_is_one_entry_with_two_occurrences():
@@ -71,7 +72,7 @@ def test_changed_segment_gets_nearest_translation_fuzzy_with_previous_msgid():
     # reverting the edit revives the reviewed entry exactly
     reverted = build(TEXT, new)
     entry = reverted.find("第三句很长，和别的都不一样。")
-    assert entry.msgstr == "Sentence three is long and unlike the others." and cat.is_reviewed(entry)
+    assert entry.msgstr == "Sentence three is long and unlike the others." and pofile.is_reviewed(entry)
 
 
 def test_removed_segment_becomes_obsolete_and_comes_back():
@@ -154,9 +155,9 @@ def test_msgcat_rewrapped_file_is_read_and_left_alone(project):
     assert project.run("update").code == 0
     assert project.po.read_bytes() == wrapped  # same meaning: not rewritten
     po = polib.pofile(str(project.po))
-    reviewed = [e for e in po if cat.is_reviewed(e)]
+    reviewed = [e for e in po if pofile.is_reviewed(e)]
     assert len(reviewed) == 74
-    assert all(cat.get_notes(e).mt is not None for e in reviewed)
+    assert all(notes.get_notes(e).mt is not None for e in reviewed)
 
 
 @settings(max_examples=200, deadline=None)
@@ -164,21 +165,21 @@ def test_msgcat_rewrapped_file_is_read_and_left_alone(project):
 def test_notes_survive_any_text(value):
     """Whatever the MT output, it reads back from the PO exactly (modulo whitespace runs)."""
     entry = polib.POEntry(msgid="源", msgstr="")
-    cat.set_notes(entry, cat.Notes(block="paragraph", mt=value, mt_key="engine=x model=y glossary=z source=w"))
+    notes.set_notes(entry, notes.Notes(block="paragraph", mt=value, mt_key="engine=x model=y glossary=z source=w"))
     po = polib.POFile()
-    po.metadata = cat.new_metadata("t")
+    po.metadata = pofile.new_metadata("t")
     po.append(entry)
-    again = polib.pofile(cat.render(po))
-    notes = cat.get_notes(again.find("源"))
-    assert notes.mt == " ".join(value.split())
-    assert notes.block == "paragraph"
-    assert all(len(line) <= 78 for line in cat.render(po).split("\n") if line.startswith("#."))
+    again = polib.pofile(pofile.render(po))
+    read = notes.get_notes(again.find("源"))
+    assert read.mt == " ".join(value.split())
+    assert read.block == "paragraph"
+    assert all(len(line) <= 78 for line in pofile.render(po).split("\n") if line.startswith("#."))
 
 
 def test_tool_messages_replace_only_their_own_lines():
     entry = polib.POEntry(msgid="源", msgstr="", tcomment="Translator: check with the editor")
-    cat.set_tool_messages(entry, ["MT missed glossary terms: " + "复兴号 → Fuxing; " * 8])
+    notes.set_tool_messages(entry, ["MT missed glossary terms: " + "复兴号 → Fuxing; " * 8])
     assert entry.tcomment.startswith("Translator: check with the editor\nl10n: ")
-    assert len(cat.tool_messages(entry)) == 1
-    cat.set_tool_messages(entry, [])
+    assert len(notes.tool_messages(entry)) == 1
+    notes.set_tool_messages(entry, [])
     assert entry.tcomment == "Translator: check with the editor"

@@ -40,8 +40,9 @@ def _string_at(lines: list[str], i: int, keyword: str) -> tuple[str, int]:
     return "".join(polib.unescape(p.strip()[1:-1]) for p in parts), j
 
 
-def entry_lines(text: str, msgid: str, nth: int = 0) -> tuple[int, int]:
-    """(first line of the entry, line of its `msgid`), 1-based, for the nth entry with this msgid."""
+def entry_lines(text: str, msgid: str, nth: int = 0) -> tuple[int, int, int]:
+    """(first line of the entry, line of its `msgid`, line of its `msgstr`), 1-based, for the nth
+    entry with this msgid."""
     lines = text.split("\n")
     start = None
     found = 0
@@ -52,10 +53,10 @@ def entry_lines(text: str, msgid: str, nth: int = 0) -> tuple[int, int]:
         if start is None:
             start = i + 1
         if line.startswith("msgid "):
-            value, _ = _string_at(lines, i, "msgid")
+            value, end = _string_at(lines, i, "msgid")
             if value == msgid:
                 if found == nth:
-                    return start, i + 1
+                    return start, i + 1, end + 1
                 found += 1
     raise AssertionError(f"no entry for {msgid!r}")
 
@@ -64,7 +65,7 @@ def edit_msgstr(path: Path, msgid: str, old: str, new: str) -> None:
     """Replace `old` by `new` in the msgstr of one entry, the way a PO editor saves it (on one line)."""
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
-    _, msgid_line = entry_lines(text, msgid)
+    _, msgid_line, _ = entry_lines(text, msgid)
     i = msgid_line - 1
     while not lines[i].startswith("msgstr "):
         i += 1
@@ -104,21 +105,25 @@ def problem_lines(result) -> tuple[list[str], str]:
     return lines[:-1], lines[-1]
 
 
-def assert_entry_problem(line: str, project: Project, msgid: str, check_id: str, message: str, nth: int = 0) -> None:
-    """`target/en/<doc>.po:LINE: [id] message`, LINE being the entry's first line or its msgid line."""
+def assert_entry_problem(line: str, project: Project, msgid: str, check_id: str, message: str, nth: int = 0,
+                         at: str = "msgstr") -> None:
+    """`target/en/<doc>.po:LINE: [id] message`, LINE being the entry's msgstr line (the translation
+    is at fault) or its msgid line (the source side is)."""
     m = re.fullmatch(rf"{re.escape(PO)}:(\d+): \[{re.escape(check_id)}\] (.*)", line)
     assert m, line
-    assert int(m.group(1)) in entry_lines(po_text(project), msgid, nth), (line, entry_lines(po_text(project), msgid, nth))
+    start, msgid_line, msgstr_line = entry_lines(po_text(project), msgid, nth)
+    expected = {"start": start, "msgid": msgid_line, "msgstr": msgstr_line}[at]
+    assert int(m.group(1)) == expected, (line, at, start, msgid_line, msgstr_line)
     assert m.group(2) == message
 
 
-def assert_one_problem(project: Project, check_id: str, msgid: str, message: str) -> None:
+def assert_one_problem(project: Project, check_id: str, msgid: str, message: str, at: str = "msgstr") -> None:
     result = check(project, check_id)
     assert result.code == 1, result
     assert result.err == ""
     problems, summary = problem_lines(result)
     assert len(problems) == 1, problems
-    assert_entry_problem(problems[0], project, msgid, check_id, message)
+    assert_entry_problem(problems[0], project, msgid, check_id, message, at=at)
     assert summary == "1 problem(s) in 1 file(s); 1 check run on 1 document(s)"
 
 
@@ -217,9 +222,9 @@ def test_sync_source_sentence_edited(published):
     assert result.code == 1, result
     problems, summary = problem_lines(result)
     assert len(problems) == 2, problems
-    assert problems[0] == (f"{SRC}:{line}: [sync] segment is not in {PO}: 一路高歌，喜报频传！…; run `translate.py update`")
+    assert problems[0] == (f"{SRC}:{line}: [sync] segment is not in {PO}: 一路高歌，喜报频传！; run `translate.py update`")
     assert_entry_problem(problems[1], published, TRIUMPH, "sync",
-                         f"entry has no segment in {SRC} (source edited?); run `translate.py update`")
+                         f"entry has no segment in {SRC} (source edited?); run `translate.py update`", at="msgid")
     assert summary == "2 problem(s) in 2 file(s); 1 check run on 1 document(s)"
 
 
@@ -231,7 +236,8 @@ def test_sync_line_references_out_of_date(published):
     assert result.code == 1, result
     problems, _ = problem_lines(result)
     assert len(problems) == 1, problems
-    assert_entry_problem(problems[0], published, last, "sync", "source line references are out of date; run `translate.py update`")
+    assert_entry_problem(problems[0], published, last, "sync", "source line references are out of date; run `translate.py update`",
+                         at="start")
 
 
 def test_untranslated_entry_in_published_document(published):
@@ -243,7 +249,7 @@ def test_untranslated_entry_in_published_document(published):
 def test_fuzzy_entry_in_published_document(published):
     assert_clean(published, "fuzzy")
     text = po_text(published)
-    start, msgid_line = entry_lines(text, TRIUMPH)
+    start, msgid_line, _ = entry_lines(text, TRIUMPH)
     lines = text.split("\n")
     lines.insert(msgid_line - 1, "#, fuzzy")
     published.po.write_text("\n".join(lines), encoding="utf-8")
@@ -255,7 +261,7 @@ def test_unpublished_document_may_have_fuzzy_and_untranslated(tmp_path):
     shutil.copy(CATALOG, project.po)
     edit_msgstr(project.po, TRIUMPH, "A triumphant march, with good news pouring in!", "")
     text = po_text(project)
-    _, msgid_line = entry_lines(text, CAPTION)
+    _, msgid_line, _ = entry_lines(text, CAPTION)
     lines = text.split("\n")
     lines.insert(msgid_line - 1, "#, fuzzy")
     project.po.write_text("\n".join(lines), encoding="utf-8")
@@ -361,7 +367,8 @@ def test_po_syntax_duplicate_msgid(published):
     problems, _ = problem_lines(result)
     assert len(problems) == 1, problems
     assert_entry_problem(problems[0], published, "看长春", "po-syntax",
-                         "duplicate msgid (the same segment appears twice); merge the two entries into one", nth=1)
+                         "duplicate msgid (the same segment appears twice); merge the two entries into one", nth=1,
+                         at="msgid")
 
 
 def test_po_syntax_leading_newline_mismatch(published):
@@ -382,7 +389,7 @@ def test_po_syntax_c_format_mismatch(published):
 
 def test_po_syntax_missing_language_header(published):
     replace_once(published.po, '"Language: en\\n"\n', "")
-    assert_one_problem(published, "po-syntax", "", "header field 'Language' is missing; run `translate.py update` to restore it")
+    assert_one_problem(published, "po-syntax", "", "header field 'Language' is missing; run `translate.py update`", at="start")
 
 
 def test_po_syntax_unparsable_catalog_is_a_problem_with_a_line(published):
@@ -394,7 +401,7 @@ def test_po_syntax_unparsable_catalog_is_a_problem_with_a_line(published):
     assert problems == [
         f"{PO}:{line}: [po-syntax] PO syntax error: unexpected text (expected msgid, msgstr, a comment or a "
         "quoted string): check quoting and escapes near this line (every msgid needs a "
-        'msgstr, every string must be closed with ", and only \\n \\t \\\\ \\" escapes are allowed)'
+        'msgstr, every string must be closed with ", and only \\n \\t \\r \\\\ \\" escapes are allowed)'
     ]
 
 

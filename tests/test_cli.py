@@ -55,13 +55,13 @@ def test_committed_project_passes_check():
 def test_committed_catalog_is_complete_and_consistent():
     import polib
 
-    from l10n import catalog as cat
+    from l10n import notes, pofile
 
     po = polib.pofile(str(ROOT / "target" / "en" / "changchun-equipment.po"))
     active = [e for e in po if not e.obsolete]
     assert len(active) == 74
-    assert all(cat.is_reviewed(e) for e in active)
-    assert all(cat.get_notes(e).mt is not None for e in active)  # the raw MT kept next to each reference
+    assert all(pofile.is_reviewed(e) for e in active)
+    assert all(notes.get_notes(e).mt is not None for e in active)  # the raw MT kept next to each reference
 
 
 def test_model_loading_bars_are_switched_off_for_logs(monkeypatch):
@@ -70,14 +70,14 @@ def test_model_loading_bars_are_switched_off_for_logs(monkeypatch):
     pytest.importorskip("transformers")
     from transformers.utils import logging as hf_logging
 
-    from l10n.cli import _quiet_model_loading
+    from l10n.stages import quiet_model_loading
 
     for name in ("TQDM_DISABLE", "HF_HUB_DISABLE_PROGRESS_BARS"):
         monkeypatch.setenv(name, "0")  # recorded, so that the test leaves the environment as it was
         monkeypatch.delenv(name)
     hf_logging.enable_progress_bar()
     try:
-        _quiet_model_loading()
+        quiet_model_loading()
         assert os.environ["TQDM_DISABLE"] == "1" and os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
         assert not hf_logging.is_progress_bar_enabled()
     finally:

@@ -11,10 +11,11 @@ import pytest
 pytest.importorskip("ctranslate2")
 pytest.importorskip("transformers")
 
-from l10n.engines import EngineOptions, TermHint, TranslationRequest  # noqa: E402
-from l10n.engines.ct2 import METADATA, CTranslate2Engine, load_ct2_or_fallback, thread_layout  # noqa: E402
+from l10n.engines import CT2Options, TermHint, TranslationRequest  # noqa: E402
+from l10n.engines.ct2 import CTranslate2Engine, load_ct2_or_fallback, thread_layout  # noqa: E402
+from l10n.engines.ct2_cache import METADATA  # noqa: E402
 from l10n.engines.marian import MarianEngine  # noqa: E402
-from l10n.errors import ModelUnavailable  # noqa: E402
+from l10n.errors import ChangeOption, ModelUnavailable  # noqa: E402
 from tests.tiny_models import ARTICLE, build_tiny_marian  # noqa: E402
 
 
@@ -59,10 +60,11 @@ def sentences() -> list[str]:
     return out[:10]
 
 
-def _options(cache: Path, **kw) -> EngineOptions:
-    base = dict(batch_size=4, beams=1, max_length=24, device="cpu", threads=1, quantization="float32", cache_dir=str(cache))
+def _options(cache: Path, model: Path, **kw) -> CT2Options:
+    base = dict(model=str(model), batch_size=4, beams=1, max_length=24, device="cpu", threads=1,
+                quantization="float32", cache_dir=str(cache))
     base.update(kw)
-    return EngineOptions(**base)
+    return CT2Options(**base)
 
 
 def test_greedy_float32_matches_transformers(tiny_model, sentences, tmp_path):
@@ -71,9 +73,9 @@ def test_greedy_float32_matches_transformers(tiny_model, sentences, tmp_path):
     # One request with a glossary term, to exercise the shared injection path.
     first = sentences[0]
     requests.append(TranslationRequest(first, terms=(TermHint(first[:2], "Changchun", 0, 2),)))
-    options = _options(tmp_path / "cache")
-    reference = MarianEngine(str(tiny_model), options).translate(requests)
-    engine = CTranslate2Engine(str(tiny_model), options)
+    options = _options(tmp_path / "cache", tiny_model)
+    reference = MarianEngine(options).translate(requests)
+    engine = CTranslate2Engine(options)
     outputs = engine.translate(requests)
     assert outputs == reference
     assert len(set(outputs)) > 3  # the model does look at its input
@@ -86,8 +88,8 @@ def test_split_batches_give_the_same_translations(tiny_model, sentences, tmp_pat
     """With two threads a batch is split in two halves decoded side by side; the text must not
     depend on that."""
     requests = [TranslationRequest(s) for s in sentences]
-    single = CTranslate2Engine(str(tiny_model), _options(tmp_path / "cache", threads=1, batch_size=8))
-    split = CTranslate2Engine(str(tiny_model), _options(tmp_path / "cache", threads=2, batch_size=8))
+    single = CTranslate2Engine(_options(tmp_path / "cache", tiny_model, threads=1, batch_size=8))
+    split = CTranslate2Engine(_options(tmp_path / "cache", tiny_model, threads=2, batch_size=8))
     assert (single.inter, single.intra) == (1, 1) and (split.inter, split.intra) == (2, 1)
     assert split.translate(requests) == single.translate(requests)
     assert split.calls == single.calls == 2  # 10 requests in batches of 8: still one call per batch
@@ -103,7 +105,7 @@ def test_thread_layout():
 
 def test_conversion_is_cached(tiny_model, tmp_path):
     cache = tmp_path / "cache"
-    first = CTranslate2Engine(str(tiny_model), _options(cache, quantization="int8"))
+    first = CTranslate2Engine(_options(cache, tiny_model, quantization="int8"))
     assert first.converted
     marker = first.model_dir / METADATA
     stamp = marker.stat().st_mtime_ns
@@ -111,7 +113,7 @@ def test_conversion_is_cached(tiny_model, tmp_path):
     assert info["quantization"] == "int8" and info["forced_eos"] is True
     assert first.model_dir.parent == cache / "ct2"
 
-    second = CTranslate2Engine(str(tiny_model), _options(cache, quantization="int8"))
+    second = CTranslate2Engine(_options(cache, tiny_model, quantization="int8"))
     assert not second.converted
     assert second.model_dir == first.model_dir
     assert marker.stat().st_mtime_ns == stamp
@@ -119,21 +121,21 @@ def test_conversion_is_cached(tiny_model, tmp_path):
     assert [p.name for p in (cache / "ct2").iterdir()] == [first.model_dir.name]
 
     # Another quantization is another entry; a touched weight file is another source identity.
-    other = CTranslate2Engine(str(tiny_model), _options(cache, quantization="float32"))
+    other = CTranslate2Engine(_options(cache, tiny_model, quantization="float32"))
     assert other.converted and other.model_dir != first.model_dir
     weights = tiny_model / "model.safetensors"
     st = weights.stat()
     os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
     try:
-        changed = CTranslate2Engine(str(tiny_model), _options(cache, quantization="int8"))
+        changed = CTranslate2Engine(_options(cache, tiny_model, quantization="int8"))
         assert changed.converted and changed.model_dir != first.model_dir
     finally:
         os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
 def test_target_vocabulary_shortlist(tiny_model, sentences, tmp_path):
-    options = _options(tmp_path / "cache", extra={"vmap": "target"})
-    engine = CTranslate2Engine(str(tiny_model), options)
+    options = _options(tmp_path / "cache", tiny_model, vmap="target")
+    engine = CTranslate2Engine(options)
     assert engine.use_vmap and (engine.model_dir / "vmap.txt").is_file()
     outputs = engine.translate([TranslationRequest(s) for s in sentences[:3]])
     assert len(outputs) == 3 and all(isinstance(o, str) for o in outputs)
@@ -142,7 +144,7 @@ def test_target_vocabulary_shortlist(tiny_model, sentences, tmp_path):
 def test_missing_model_directory_is_a_clear_error(tmp_path):
     missing = tmp_path / "no-such-model"
     with pytest.raises(ModelUnavailable) as caught:
-        CTranslate2Engine(str(missing), _options(tmp_path / "cache"))
+        CTranslate2Engine(_options(tmp_path / "cache", missing))
     message = str(caught.value)
     assert str(missing) in message and "no such model directory" in message
     assert not (tmp_path / "cache").exists()
@@ -157,9 +159,10 @@ def test_conversion_failure_is_a_clear_error_and_leaves_no_cache(tiny_model, tmp
     monkeypatch.setattr(TransformersConverter, "convert", broken)
     cache = tmp_path / "cache"
     with pytest.raises(ModelUnavailable) as caught:
-        CTranslate2Engine(str(tiny_model), _options(cache))
+        CTranslate2Engine(_options(cache, tiny_model))
     message = str(caught.value)
-    assert "cannot convert" in message and "--engine marian" in message and "not supported" in message
+    assert "cannot convert" in message and "not supported" in message
+    assert caught.value.remedy == (ChangeOption(("engine",), "marian"),)
     assert list((cache / "ct2").iterdir()) == []  # no half-written entry, no temporary directory
 
 
@@ -169,10 +172,10 @@ def test_fallback_only_when_asked(tmp_path, tiny_model, monkeypatch, capsys):
     def unavailable():
         raise ModelUnavailable("the ct2 engine needs the optional package ctranslate2")
 
-    monkeypatch.setattr(ct2_module, "_import_ct2", unavailable)
+    monkeypatch.setattr(ct2_module, "import_ctranslate2", unavailable)
     with pytest.raises(ModelUnavailable):
-        load_ct2_or_fallback(str(tiny_model), _options(tmp_path / "cache"))
-    engine = load_ct2_or_fallback(str(tiny_model), _options(tmp_path / "cache", extra={"fallback": "marian"}))
+        load_ct2_or_fallback(_options(tmp_path / "cache", tiny_model))
+    engine = load_ct2_or_fallback(_options(tmp_path / "cache", tiny_model, fallback=True))
     assert engine.name == "marian"
     err = capsys.readouterr().err
     assert "warning" in err and "marian" in err

@@ -7,7 +7,7 @@ import html5lib
 import polib
 import pytest
 
-from l10n import catalog as cat
+from l10n import notes, pofile
 
 from tests.conftest import ROOT
 
@@ -80,9 +80,9 @@ def test_review_page_shows_status_mt_and_chrf(reviewed):
     po.save(str(reviewed.po))
     assert reviewed.run("build", "--draft").code == 0
     page = (reviewed.root / "target" / "en" / "changchun-equipment.review.html").read_text(encoding="utf-8")
-    assert "73 reviewed, 1 fuzzy, 0 missing" in page
+    assert "73 reviewed, 1 fuzzy, 0 untranslated" in page
     assert page.count('<tr class="fuzzy">') == 1
-    assert html.escape(cat.get_notes(po[0]).mt, quote=False) in page
+    assert html.escape(notes.get_notes(po[0]).mt, quote=False) in page
     assert page.count('class="chrf"><span') == 73
 
 
@@ -93,8 +93,18 @@ def test_build_refuses_gaps_and_lists_them(reviewed):
     po.save(str(reviewed.po))
     result = reviewed.run("build")
     assert result.code == 1
-    assert "source/zh/changchun-equipment.txt:15: [fuzzy]" in result.err
-    assert "source/zh/changchun-equipment.txt:17: [missing]" in result.err
+    # the ids and the catalog lines of --check, and the source lines
+    lines = {e.msgid: e for e in pofile.read_catalog(reviewed.po, "po")}
+    fuzzy, missing = po[5].msgid, po[6].msgid
+    assert f"target/en/changchun-equipment.po:{lines[fuzzy].msgstr_line}: [fuzzy] " in result.err
+    assert "(source/zh/changchun-equipment.txt:15)" in result.err
+    assert f"target/en/changchun-equipment.po:{lines[missing].msgstr_line}: [untranslated] " in result.err
+    assert "(source/zh/changchun-equipment.txt:17)" in result.err
+    published = reviewed.pyproject.read_text(encoding="utf-8").replace("published = []", 'published = ["changchun-equipment"]')
+    reviewed.pyproject.write_text(published, encoding="utf-8")
+    check = reviewed.run("--check", "--only", "fuzzy", "--only", "untranslated")
+    assert f"target/en/changchun-equipment.po:{lines[fuzzy].msgstr_line}: [fuzzy]" in check.out
+    assert f"target/en/changchun-equipment.po:{lines[missing].msgstr_line}: [untranslated]" in check.out
     assert "2 entries are fuzzy or untranslated" in result.err
     assert not reviewed.po.with_suffix(".html").exists()
 
@@ -107,11 +117,27 @@ def test_draft_marks_the_gaps(reviewed):
     po.save(str(reviewed.po))
     assert reviewed.run("build", "--draft").code == 0
     md, page = outputs(reviewed)
-    assert f"**[FUZZY]** {fuzzy_text}" in md.replace("\\", "")
-    assert "**[UNTRANSLATED]** 本报记者 孟凡明 刘霄宇" in md
+    assert f"\n# [FUZZY: {fuzzy_text}]\n" in md.replace("\\", "")
+    assert "*[UNTRANSLATED: 本报记者 孟凡明 刘霄宇]*" in md  # one clean italic span, no *** runs
+    assert "***" not in md
     assert f'<mark class="fuzzy" title="fuzzy: not reviewed yet">{html.escape(fuzzy_text, quote=False)}</mark>' in page
     assert '<mark class="missing" title="untranslated" lang="zh-Hans">本报记者 孟凡明 刘霄宇</mark>' in page
     assert "DRAFT" in md and "draft-banner" in page
+
+
+def test_draft_title_is_the_headline_as_far_as_it_is_translated(reviewed):
+    po = polib.pofile(str(reviewed.po))
+    headline = next(e for e in po if notes.get_notes(e).block == "headline")
+    headline.flags.append("fuzzy")
+    po.save(str(reviewed.po))
+    assert reviewed.run("build", "--draft").code == 0
+    page = reviewed.po.with_suffix(".html").read_text(encoding="utf-8")
+    assert f"<title>{html.escape(headline.msgstr, quote=False)}</title>" in page
+    headline.msgstr = ""
+    po.save(str(reviewed.po))
+    assert reviewed.run("build", "--draft").code == 0
+    page = reviewed.po.with_suffix(".html").read_text(encoding="utf-8")
+    assert f"<title>{headline.msgid}</title>" in page
 
 
 def test_build_twice_is_byte_identical(reviewed):

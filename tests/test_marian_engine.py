@@ -3,8 +3,8 @@
 import polib
 import pytest
 
-from l10n import catalog as cat
-from l10n.engines import EngineOptions, TranslationRequest, engine_label, load_engine
+from l10n import notes
+from l10n.engines import CT2Options, LLMOptions, MarianOptions, TranslationRequest, engine_label, load_engine
 from l10n.errors import ModelUnavailable
 
 
@@ -15,18 +15,18 @@ def test_pretranslate_with_a_local_model_fills_the_catalog(project, tiny_marian)
     po = polib.pofile(str(project.po))
     active = [e for e in po if not e.obsolete]
     assert len(active) == 74
-    assert all(cat.get_notes(e).mt is not None and "fuzzy" in e.flags for e in active)
+    assert all(notes.get_notes(e).mt is not None and "fuzzy" in e.flags for e in active)
     assert po.metadata["X-MT-Model"] == tiny_marian.name
     assert "model calls: 5" in result.out  # 74 entries, batches of 16
     # random weights miss the glossary: those entries say which terms are missing
-    flagged = [e for e in active if any(m.startswith("MT missed glossary terms") for m in cat.tool_messages(e))]
+    flagged = [e for e in active if any(m.startswith("MT missed glossary terms") for m in notes.tool_messages(e))]
     assert flagged
     second = project.run("pretranslate", "--model", str(tiny_marian))
     assert "no entry needs MT; no model loaded" in second.out
 
 
 def test_engine_batches_by_length_and_is_deterministic(tiny_marian):
-    engine = load_engine("marian", str(tiny_marian), EngineOptions(batch_size=2, beams=1, max_length=16))
+    engine = load_engine("marian", MarianOptions(model=str(tiny_marian), batch_size=2, beams=1, max_length=16))
     batch = [TranslationRequest(t) for t in ["看长春", "一路高歌，捷报频传！", "2023年，长春装备制造投资多起来，信心强起来。"]]
     first = engine.translate(batch)
     assert len(first) == 3 and all(isinstance(t, str) for t in first)
@@ -45,14 +45,14 @@ def test_missing_weights_offline_is_one_clear_error(project, monkeypatch):
     assert result.code == 2
     lines = result.err.strip().splitlines()
     assert lines[-1].startswith("Helsinki-NLP/opus-mt-zh-en: the weights of 'Helsinki-NLP/opus-mt-zh-en' are not available here")
-    assert "--model /path/to/model" in lines[-1] and "HF_HOME" in lines[-1]
+    assert "pass the directory with `--model /path/to/model`" in lines[-1] and "HF_HOME" in lines[-1]
     assert project.po.read_bytes() == before
 
 
 def test_missing_directory_is_a_clear_error(tmp_path):
     pytest.importorskip("transformers")
     with pytest.raises(ModelUnavailable) as info:
-        load_engine("marian", str(tmp_path / "nope"), EngineOptions())
+        load_engine("marian", MarianOptions(model=str(tmp_path / "nope")))
     assert "no such model directory" in str(info.value)
 
 
@@ -62,7 +62,7 @@ def test_directory_that_is_not_a_translation_model(tmp_path):
 
     BertModel(BertConfig(vocab_size=10, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=8)).save_pretrained(tmp_path)
     with pytest.raises(ModelUnavailable) as info:
-        load_engine("marian", str(tmp_path), EngineOptions())
+        load_engine("marian", MarianOptions(model=str(tmp_path)))
     assert "not a model the engine can run" in str(info.value) or "cannot load this model" in str(info.value)
 
 
@@ -74,12 +74,13 @@ def test_ct2_engine_through_the_cli_matches_marian(tmp_path, tiny_marian):
     for engine in ("marian", "ct2"):
         project = make_project(tmp_path / engine)
         project.run("update")
+        ct2_only = ("--quantization", "float32") if engine == "ct2" else ()
         result = project.run("pretranslate", "--engine", engine, "--model", str(tiny_marian), "--beams", "1",
-                             "--max-length", "24", "--quantization", "float32")
+                             "--max-length", "24", *ct2_only)
         assert result.code == 0, result.err
         po = polib.pofile(str(project.po))
         assert po.metadata["X-MT-Engine"] == {"marian": "marian", "ct2": "ct2-float32"}[engine]
-        outputs[engine] = {e.msgid: cat.get_notes(e).mt for e in po if not e.obsolete}
+        outputs[engine] = {e.msgid: notes.get_notes(e).mt for e in po if not e.obsolete}
     assert outputs["ct2"] == outputs["marian"]
 
     # The quantization is part of the MT record: the same quantization again has nothing to do,
@@ -93,7 +94,7 @@ def test_ct2_engine_through_the_cli_matches_marian(tmp_path, tiny_marian):
     assert f"translated by MT: {len(outputs['ct2'])} " in switched.out
     po = polib.pofile(str(project.po))
     assert po.metadata["X-MT-Engine"] == "ct2-int8"
-    assert all(cat.get_notes(e).mt_key.startswith("engine=ct2-int8 ") for e in po if not e.obsolete)
+    assert all(notes.get_notes(e).mt_key.startswith("engine=ct2-int8 ") for e in po if not e.obsolete)
 
 
 def test_fallback_translations_are_recorded_as_the_engine_that_made_them(tmp_path, tiny_marian, monkeypatch):
@@ -111,14 +112,14 @@ def test_fallback_translations_are_recorded_as_the_engine_that_made_them(tmp_pat
         raise ModelUnavailable("the ct2 engine needs the optional package ctranslate2")
 
     with monkeypatch.context() as patch:
-        patch.setattr(ct2_module, "_import_ct2", unavailable)
+        patch.setattr(ct2_module, "import_ctranslate2", unavailable)
         fallback = project.run(*common, "--fallback")
     assert fallback.code == 0, fallback.err
     assert "using the marian engine" in fallback.err
     po = polib.pofile(str(project.po))
     entries = [e for e in po if not e.obsolete]
     assert po.metadata["X-MT-Engine"] == "marian"
-    assert all(cat.get_notes(e).mt_key.startswith("engine=marian ") for e in entries)
+    assert all(notes.get_notes(e).mt_key.startswith("engine=marian ") for e in entries)
 
     redo = project.run(*common)
     assert redo.code == 0, redo.err
@@ -129,11 +130,11 @@ def test_fallback_translations_are_recorded_as_the_engine_that_made_them(tmp_pat
 
 
 def test_engine_label_names_what_changes_the_output():
-    assert engine_label("marian", EngineOptions(quantization="float32")) == "marian"
-    assert engine_label("llm", EngineOptions(extra={"vmap": "target"})) == "llm"
-    assert engine_label("ct2", EngineOptions()) == "ct2-int8"
-    assert engine_label("ct2", EngineOptions(quantization="int16", extra={"vmap": "target"})) == "ct2-int16+vmap-target"
-    assert engine_label("ct2", EngineOptions(extra={"vmap": "/data/my map.txt"})) == "ct2-int8+vmap-my_map.txt"
+    assert engine_label("marian", MarianOptions(beams=1)) == "marian"
+    assert engine_label("llm", LLMOptions(dtype="bfloat16")) == "llm"
+    assert engine_label("ct2", CT2Options()) == "ct2-int8"
+    assert engine_label("ct2", CT2Options(quantization="int16", vmap="target")) == "ct2-int16+vmap-target"
+    assert engine_label("ct2", CT2Options(vmap="/data/my map.txt")) == "ct2-int8+vmap-my_map.txt"
 
 
 def test_gguf_file_with_a_seq2seq_engine_points_to_the_llm_engine(tmp_path):
@@ -141,10 +142,10 @@ def test_gguf_file_with_a_seq2seq_engine_points_to_the_llm_engine(tmp_path):
     gguf = tmp_path / "model-q4_k_m.gguf"
     gguf.write_bytes(b"GGUF\x03\x00\x00\x00")
     with pytest.raises(ModelUnavailable) as info:
-        load_engine("marian", str(gguf), EngineOptions())
-    assert "--engine llm" in str(info.value) and str(gguf) in str(info.value)
+        load_engine("marian", MarianOptions(model=str(gguf)))
+    assert "using `engine = 'llm'`" in str(info.value) and str(gguf) in str(info.value)
     weights = tmp_path / "model.safetensors"
     weights.write_bytes(b"{}")
     with pytest.raises(ModelUnavailable) as info:
-        load_engine("marian", str(weights), EngineOptions())
+        load_engine("marian", MarianOptions(model=str(weights)))
     assert "a file, not a model directory" in str(info.value)

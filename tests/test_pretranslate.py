@@ -7,9 +7,10 @@ import subprocess
 import polib
 import pytest
 
-from l10n import catalog as cat
+from l10n import notes, pofile
 from l10n.engines import TermHint, TranslationRequest, inject_terms
-from l10n.textio import catalog_lock
+from l10n.config import load_config
+from l10n.textio import file_lock
 
 from tests.conftest import ROOT, make_project
 from tests.fake_engine import FakeEngine
@@ -32,10 +33,10 @@ def test_fills_every_entry_fuzzy_with_mt_record(project, fake_engine):
     active = [e for e in po if not e.obsolete]
     assert len(active) == 74
     for entry in active:
-        notes = cat.get_notes(entry)
+        record = notes.get_notes(entry)
         assert entry.msgstr and "fuzzy" in entry.flags
-        assert notes.mt == entry.msgstr
-        assert notes.mt_key.startswith("engine=marian model=Helsinki-NLP/opus-mt-zh-en glossary=")
+        assert record.mt == entry.msgstr
+        assert record.mt_key.startswith("engine=marian model=Helsinki-NLP/opus-mt-zh-en glossary=")
     assert po.metadata["X-MT-Model"] == "Helsinki-NLP/opus-mt-zh-en"
     assert po.metadata["X-Glossary-SHA256"]
     assert "glossary term success: 100.0%" in result.out
@@ -55,27 +56,27 @@ def test_second_run_makes_no_model_call_and_loads_no_model(project, fake_engine)
 
 def test_reviewed_entries_are_never_changed(project, fake_engine):
     shutil.copyfile(ROOT / "target" / "en" / "changchun-equipment.po", project.po)
-    reviewed = {e.msgid: e.msgstr for e in polib.pofile(str(project.po)) if cat.is_reviewed(e)}
+    reviewed = {e.msgid: e.msgstr for e in polib.pofile(str(project.po)) if pofile.is_reviewed(e)}
     result = project.run("pretranslate", "--model", "another-model", "--refresh-mt")
     assert result.code == 0, result.err
     after = entries(project)
     assert {m: after[m].msgstr for m in reviewed} == reviewed
-    assert all(cat.is_reviewed(after[m]) for m in reviewed)
+    assert all(pofile.is_reviewed(after[m]) for m in reviewed)
     # only the MT record moved to the new model
-    assert all("model=another-model" in cat.get_notes(after[m]).mt_key for m in reviewed)
+    assert all("model=another-model" in notes.get_notes(after[m]).mt_key for m in reviewed)
     assert "MT record refreshed on reviewed entries: 74" in result.out
 
 
 def test_term_failures_stay_fuzzy_and_are_named(project, monkeypatch):
     import l10n.engines
 
-    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, m, o: FakeEngine(drop=("复兴号",)))
+    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, o: FakeEngine(drop=("复兴号",)))
     project.run("update")
     result = project.run("pretranslate")
     entry = entries(project)["中车长客打造的复兴号亚智能动车组。"]
     assert "fuzzy" in entry.flags
     assert "Fuxing" not in entry.msgstr
-    assert cat.tool_messages(entry) == ["MT missed glossary terms: 复兴号 → Fuxing"]
+    assert notes.tool_messages(entry) == ["MT missed glossary terms: 复兴号 → Fuxing"]
     assert "glossary term success: 9" in result.out and "100.0%" not in result.out
 
 
@@ -88,7 +89,7 @@ def test_memory_hit_reused_without_model_call(tmp_path, fake_engine):
     entry = entries(other)["一路高歌，捷报频传！"]
     reference = [e for e in polib.pofile(str(ROOT / "target" / "en" / "changchun-equipment.po")) if e.msgid == "一路高歌，捷报频传！"][0]
     assert entry.msgstr == reference.msgstr and "fuzzy" in entry.flags
-    assert cat.get_notes(entry).origin.startswith("translation memory, target/en/reference.po:")
+    assert notes.get_notes(entry).origin.startswith("translation memory, target/en/reference.po:")
     assert "taken from translation memory: 1" in result.out
     assert "一路高歌，捷报频传！" not in fake_engine[0].seen
     assert "全新的句子。" in fake_engine[0].seen
@@ -108,15 +109,15 @@ def test_interrupt_saves_finished_batches_and_resumes(project, monkeypatch):
     import l10n.engines
 
     project.run("update")
-    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, m, o: FakeEngine(interrupt_on_call=3))
+    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, o: FakeEngine(interrupt_on_call=3))
     result = project.run("pretranslate")
     assert result.code == 130
     assert "finished batches were saved" in result.err
     po = polib.pofile(str(project.po))  # still a valid PO
-    done = [e for e in po if cat.get_notes(e).mt is not None]
+    done = [e for e in po if notes.get_notes(e).mt is not None]
     assert len(done) == 16  # two batches of 8
     resumed = FakeEngine()
-    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, m, o: resumed)
+    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, o: resumed)
     assert project.run("pretranslate").code == 0
     assert len(resumed.seen) == 74 - 16
     assert not set(resumed.seen) & {e.msgid for e in done}
@@ -138,7 +139,7 @@ def test_sigterm_during_pretranslate_saves_work(project, tmp_path):
         "            print('ready', flush=True)\n"
         "            time.sleep(30)\n"
         "        return out\n"
-        "l10n.engines.load_engine = lambda n, m, o: Slow()\n"
+        "l10n.engines.load_engine = lambda n, o: Slow()\n"
         "from l10n.cli import main\n"
         "sys.exit(main(['pretranslate', '--no-progress']))\n"
     )
@@ -148,12 +149,14 @@ def test_sigterm_during_pretranslate_saves_work(project, tmp_path):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     po = polib.pofile(str(project.po))
-    assert len([e for e in po if cat.get_notes(e).mt is not None]) == 8
+    assert len([e for e in po if notes.get_notes(e).mt is not None]) == 8
 
 
 def test_lock_blocks_a_second_run(project, fake_engine):
     project.run("update")
-    with catalog_lock(project.po, "target/en/changchun-equipment.po"):
+    lock = load_config(project.pyproject).lock_path(project.po)
+    assert not lock.is_relative_to(project.po.parent)  # out of the translators' folder
+    with file_lock(lock, "target/en/changchun-equipment.po"):
         result = project.run("pretranslate")
         assert result.code == 2
         assert "target/en/changchun-equipment.po: another run (pid" in result.err
@@ -175,7 +178,7 @@ def test_context_and_examples_are_given_to_engines_that_use_them(project, monkey
             seen.extend(batch)
             return super().translate(batch)
 
-    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, m, o: ContextEngine())
+    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, o: ContextEngine())
     project.source.write_text(project.source.read_text(encoding="utf-8").replace("一路高歌，捷报频传！", "一路高歌，喜报频传！"), encoding="utf-8")
     project.run("update")
     assert project.run("pretranslate").code == 0

@@ -3,7 +3,8 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from l10n import catalog as cat
+from l10n import pofile
+from l10n import merge as merge_module
 from l10n.segment import segment_text
 
 ALPHABET = "长春装备制造高端列车卫星项目企业发展创新产业"
@@ -17,8 +18,8 @@ def render_source(paragraphs):
 
 
 def update(paragraphs, old):
-    po = cat.merge(segment_text(render_source(paragraphs), "source/zh/d.txt"), old, "d")
-    return cat.parse_po(cat.render(po), "d.po")  # through the file format, as `update` does
+    po, _ = merge_module.merge(segment_text(render_source(paragraphs), "source/zh/d.txt"), old, "d")
+    return pofile.parse_po(pofile.render(po), "d.po")  # through the file format, as `update` does
 
 
 def edit(data, paragraphs):
@@ -56,13 +57,13 @@ def test_update_never_loses_a_reviewed_translation(data, paragraphs):
         # translators review some entries that are not reviewed yet (replacing their own earlier
         # work is their choice, not a loss)
         for entry in po:
-            if not entry.obsolete and not cat.is_reviewed(entry) and data.draw(st.booleans()):
+            if not entry.obsolete and not pofile.is_reviewed(entry) and data.draw(st.booleans()):
                 counter += 1
                 entry.msgstr = f"Reviewed translation {counter}."
                 entry.flags = [f for f in entry.flags if f != "fuzzy"]
                 entry.previous_msgid = None
                 ever_reviewed.add(entry.msgstr)
-        before = {e.msgid: e.msgstr for e in po if cat.is_reviewed(e)}
+        before = {e.msgid: e.msgstr for e in po if pofile.is_reviewed(e)}
         paragraphs = edit(data, paragraphs)
         po = update(paragraphs, po)
         present = {e.msgstr for e in po if e.msgstr}
@@ -71,7 +72,7 @@ def test_update_never_loses_a_reviewed_translation(data, paragraphs):
         for msgid, msgstr in before.items():
             if msgid in current:  # an unchanged segment keeps exactly its reviewed translation
                 assert current[msgid].msgstr == msgstr
-                assert cat.is_reviewed(current[msgid])
+                assert pofile.is_reviewed(current[msgid])
         # every segment of the new source has exactly one entry
         segments = {s.text for s in segment_text(render_source(paragraphs), "x").segments()}
         assert set(current) == segments

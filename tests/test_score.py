@@ -8,7 +8,7 @@ import sys
 import polib
 import pytest
 
-from l10n import catalog as cat
+from l10n import notes, pofile
 
 from tests.conftest import ROOT
 
@@ -59,7 +59,7 @@ def test_term_accuracy_counts_missing_terms(project, monkeypatch):
     from tests.fake_engine import FakeEngine
 
     project.run("update")
-    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, m, o: FakeEngine(drop=("复兴号",)))
+    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, o: FakeEngine(drop=("复兴号",)))
     project.run("pretranslate")
     po = polib.pofile(str(project.po))
     for entry in po:  # a translator accepts everything as it is
@@ -91,10 +91,10 @@ def test_nothing_to_score_is_explained(project):
 
 def test_stale_mt_record_is_not_scored(scored):
     po = polib.pofile(str(scored.po))
-    entry = next(e for e in po if cat.is_reviewed(e))
-    notes = cat.get_notes(entry)
-    notes.mt_key = notes.mt_key.rsplit("source=", 1)[0] + "source=000000000000"
-    cat.set_notes(entry, notes)
+    entry = next(e for e in po if pofile.is_reviewed(e))
+    record = notes.get_notes(entry)
+    record.mt_key = record.mt_key.rsplit("source=", 1)[0] + "source=000000000000"
+    notes.set_notes(entry, record)
     po.save(str(scored.po))
     data = json.loads(scored.run("score", "--json").out)
     assert data["scored"] == 48

@@ -6,7 +6,7 @@ import os
 import polib
 import pytest
 
-from l10n import catalog as cat
+from l10n import notes
 from l10n.textio import atomic_write
 
 
@@ -105,4 +105,4 @@ def test_foreign_po_with_comments_obsolete_and_previous_msgid_is_left_alone(tmp_
     assert first.msgstr == "The first sentence." and first.previous_msgid == "第一句话。" and "fuzzy" in first.flags
     assert po.find("本报记者 甲").tcomment == "A translator's note."
     assert [(e.msgid, e.msgstr) for e in po if e.obsolete] == [("旧的一句。", "An old sentence.")]
-    assert cat.get_notes(po.find("第二句。")).block == "paragraph"
+    assert notes.get_notes(po.find("第二句。")).block == "paragraph"

@@ -1,71 +1,37 @@
 """The fast CPU engine: the same MarianMT model, converted to CTranslate2 and run there.
 
-The transformers model (hub id or local directory) is converted once with CTranslate2's
-converter API and the converted model is cached under `options.cache_dir` (`.l10n-cache/ct2/`
-by default, relative to the working directory). The cache key is the identity of the source
-model (its resolved directory plus the sizes and mtimes of its config, weight and tokenizer
-files, or its hub id and snapshot) together with the quantization, the vocabulary map and the
-CTranslate2 major version; a changed model gets a new entry. Conversion writes into a temporary
-directory beside the cache entry and renames it into place, so an interrupted run never leaves a
-half-written model that a later run would load.
-
-Tokenization and glossary handling are the reference engine's (`MarianEngine`): sources go
-through `inject_terms`, are tokenized with the model's own transformers tokenizer, and outputs
-are decoded with it, so the two engines give the same text for the same model at float32 with
-greedy search (tests/test_ct2.py checks that).
+The model is converted once and cached (l10n.engines.ct2_cache). Tokenization and glossary
+handling are the reference engine's (`MarianEngine`): sources go through `inject_terms`, are
+tokenized with the model's own transformers tokenizer, and outputs are decoded with it, so the
+two engines give the same text for the same model at float32 with greedy search
+(tests/test_ct2.py checks that).
 
 Threads: on CPU a batch of two or more segments is split in two halves decoded side by side,
 one thread each, rather than one batch over two intra-op threads (`thread_layout`; about twice
 as fast on the 2-core benchmark machine, bench/results.md).
 
-Options read from `EngineOptions.extra`:
-  compute_type  CTranslate2 compute type at load time ("default": the converted quantization).
-  vmap          a vocabulary shortlist: the path of a CTranslate2 vocabulary map file
-                (`<source n-gram>\\t<target tokens…>` per line; a line with an empty n-gram lists
-                tokens that are always candidates), or "target" to restrict the output to the
-                pieces of the model's target SentencePiece model. Copied into the converted model
-                as vmap.txt and used with `use_vmap=True`.
-  fallback      see `load_ct2_or_fallback`.
+The vocabulary shortlist (`vmap` option) is either a CTranslate2 vocabulary map file
+(`<source n-gram>\\t<target tokens…>` per line; a line with an empty n-gram lists tokens that are
+always candidates), or "target" to restrict the output to the pieces of the model's target
+SentencePiece model. It is copied into the converted model as vmap.txt and used with
+`use_vmap=True`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import re
-import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Sequence
 
-from ..errors import ModelUnavailable
-from . import EngineOptions, TranslationRequest, engine_label, generation_failed, inject_terms
-from .marian import from_pretrained, looks_like_path, weights_help
+from ..errors import ChangeOption, ModelUnavailable
+from . import CT2Options, TranslationRequest, engine_label, generation_failed, inject_terms, longest_first
+from .ct2_cache import INSTALL_CT2, cache_path, convert_model, import_ctranslate2, is_complete, read_metadata, source_identity
+from .loading import USE_CPU, from_pretrained
 
-CACHE_FORMAT = 1
-METADATA = "l10n-ct2.json"
-QUANTIZATIONS = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
-# Files whose size and mtime make up a local model's identity.
-_IDENTITY_FILES = re.compile(
-    r"^(config\.json|generation_config\.json|vocab\.json|tokenizer_config\.json|special_tokens_map\.json|"
-    r".*\.spm|.*\.safetensors|.*\.bin|.*\.index\.json)$"
-)
-
-INSTALL_HELP = "install it with `pip install -e '.[ct2]'`, or use `--engine marian`"
-
-
-def _import_ct2():
-    try:
-        import ctranslate2
-    except ImportError as err:
-        raise ModelUnavailable(
-            f"the ct2 engine needs the optional package ctranslate2 ({err.name or 'ctranslate2'} is missing); "
-            + INSTALL_HELP
-        ) from None
-    return ctranslate2
+USE_MARIAN = (ChangeOption(("engine",), "marian"),)
 
 
 def machine_threads() -> int:
@@ -91,155 +57,6 @@ def thread_layout(device: str, threads: int, batch_size: int) -> tuple[int, int]
     return 2, max(1, threads // 2)
 
 
-# --- source identity and the conversion cache --------------------------------------------------
-
-
-def _hub_snapshot(model: str) -> Path | None:
-    """The local snapshot directory of a hub model, if its config is in the hub cache."""
-    try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:
-        return None
-    try:
-        found = try_to_load_from_cache(model, "config.json")
-    except Exception:  # noqa: BLE001 - a malformed id is simply "not cached"
-        return None
-    if isinstance(found, str) and os.path.isfile(found):
-        return Path(found).parent
-    return None
-
-
-def source_identity(model: str) -> tuple[str, str]:
-    """(identity, where to load from) for a model given as a local directory or a hub id.
-
-    A local directory is identified by its resolved path and the names, sizes and mtimes of its
-    config, weight and tokenizer files; a hub model by its id and, when it is in the local hub
-    cache, the snapshot it resolves to.
-    """
-    expanded = os.path.expanduser(model)
-    if looks_like_path(model) or os.path.isdir(expanded):
-        path = Path(expanded)
-        if not path.is_dir():
-            raise ModelUnavailable(f"no such model directory; {weights_help(model)}", model)
-        path = path.resolve()
-        stats = []
-        for entry in sorted(path.iterdir()):
-            if entry.is_file() and _IDENTITY_FILES.match(entry.name):
-                st = entry.stat()
-                stats.append((entry.name, st.st_size, st.st_mtime_ns))
-        if not any(name == "config.json" for name, _, _ in stats):
-            raise ModelUnavailable("this directory is not a model the engine can run (it has no config.json)", model)
-        digest = hashlib.sha256(json.dumps(stats).encode()).hexdigest()[:16]
-        return f"dir:{path}:{digest}", str(path)
-    snapshot = _hub_snapshot(model)
-    if snapshot is not None:
-        return f"hub:{model}@{snapshot.name}", str(snapshot)
-    return f"hub:{model}", model
-
-
-def _slug(model: str) -> str:
-    name = os.path.basename(os.path.normpath(os.path.expanduser(model))) or "model"
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:48]
-
-
-def cache_path(model: str, identity: str, quantization: str, cache_dir: str, vmap_digest: str = "") -> Path:
-    """The cache entry for a (model, quantization, vocabulary map) combination."""
-    ct2 = _import_ct2()
-    key = json.dumps(
-        {
-            "format": CACHE_FORMAT,
-            "source": identity,
-            "quantization": quantization,
-            "vmap": vmap_digest,
-            "ctranslate2": ct2.__version__.split(".")[0],
-        },
-        sort_keys=True,
-    )
-    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    suffix = f"-vmap{vmap_digest[:8]}" if vmap_digest else ""
-    return Path(cache_dir) / "ct2" / f"{_slug(model)}-{quantization}{suffix}-{digest}"
-
-
-def _is_complete(directory: Path) -> bool:
-    return (directory / "model.bin").is_file() and (directory / METADATA).is_file()
-
-
-def convert_model(
-    source: str,
-    output_dir: Path,
-    quantization: str,
-    *,
-    vmap: str | None = None,
-    model=None,
-    tokenizer=None,
-    metadata: dict | None = None,
-) -> Path:
-    """Convert a transformers model to CTranslate2 into `output_dir`, atomically.
-
-    `model` and `tokenizer` may be given already loaded (the benchmark converts a tokenizer-free
-    model this way); otherwise they are loaded from `source` local-first, like the Marian engine.
-    The model is written to a temporary directory beside `output_dir` and renamed into place;
-    when another process finished the same conversion first, its result is kept.
-    """
-    ct2 = _import_ct2()
-    from ctranslate2.converters import TransformersConverter
-
-    loaded: list = []
-
-    class _Converter(TransformersConverter):
-        def load_model(self, model_class, model_name_or_path, **kwargs):
-            result = model if model is not None else from_pretrained(model_class, model_name_or_path, **kwargs)
-            loaded.append(result)
-            return result
-
-        def load_tokenizer(self, tokenizer_class, model_name_or_path, **kwargs):
-            if tokenizer is not None:
-                return tokenizer
-            return from_pretrained(tokenizer_class, model_name_or_path, **kwargs)
-
-    output_dir = Path(output_dir)
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.tmp-", dir=output_dir.parent))
-    try:
-        staged = work / "model"
-        converter = _Converter(source)
-        converter.convert(str(staged), vmap=vmap, quantization=quantization, force=True)
-        info = {
-            "format": CACHE_FORMAT,
-            "source": source,
-            "quantization": quantization,
-            "ctranslate2": ct2.__version__,
-            "converted_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        }
-        if loaded:
-            info["forced_eos"] = _forced_eos(loaded[0])
-        loaded.clear()
-        info.update(metadata or {})
-        (staged / METADATA).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        try:
-            os.replace(staged, output_dir)
-        except OSError:
-            if not _is_complete(output_dir):
-                # A broken leftover (not written by this code's rename): replace it.
-                shutil.rmtree(output_dir, ignore_errors=True)
-                os.replace(staged, output_dir)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return output_dir
-
-
-def _forced_eos(model) -> bool:
-    """Whether transformers' generate ends every output on a forced </s> at max length.
-
-    Marian models set `forced_eos_token_id`; then transformers spends the last step allowed by
-    its length limit on </s>, while CTranslate2 counts only real tokens. The engine shortens
-    CTranslate2's `max_decoding_length` by one more to give the same outputs.
-    """
-    for config in (getattr(model, "generation_config", None), getattr(model, "config", None)):
-        if config is not None and getattr(config, "forced_eos_token_id", None) is not None:
-            return True
-    return False
-
 
 def _target_vmap(tokenizer, directory: Path) -> Path:
     """A vocabulary map whose always-candidates are the pieces of the target SentencePiece model."""
@@ -254,36 +71,33 @@ def _target_vmap(tokenizer, directory: Path) -> Path:
     return path
 
 
-# --- the engine ---------------------------------------------------------------------------------
-
 
 class CTranslate2Engine:
     name = "ct2"
+    uses_context = False
 
-    def __init__(self, model: str, options: EngineOptions):
-        ct2 = _import_ct2()
+    def __init__(self, options: CT2Options):
+        ct2 = import_ctranslate2()
         try:
             from transformers import AutoTokenizer
             from transformers.utils import logging as hf_logging
         except ImportError as err:
             raise ModelUnavailable(
-                f"the ct2 engine needs the optional packages ({err.name} is missing); " + INSTALL_HELP
+                f"the ct2 engine needs the optional packages ({err.name} is missing)", remedy=INSTALL_CT2
             ) from None
         hf_logging.disable_progress_bar()
-        self.model_id = model
+        model = self.model_id = options.model
         self.options = options
         self.calls = 0
         self.converted = False  # whether this instance ran the conversion (False: cache reused)
-        quantization = options.quantization or "int8"
-        if quantization not in QUANTIZATIONS:
-            raise ModelUnavailable(f"unknown quantization {quantization!r}; choose one of {', '.join(QUANTIZATIONS)}")
+        quantization = options.quantization
 
         device, index = self._device(ct2, options.device)  # before any slow work
         self.device = device
         identity, source = source_identity(model)
         self.tokenizer = from_pretrained(AutoTokenizer, source if os.path.isdir(source) else model)
 
-        vmap_option = options.extra.get("vmap")
+        vmap_option = options.vmap
         vmap_file: str | None = None
         vmap_digest = ""
         temp_vmap: tempfile.TemporaryDirectory | None = None
@@ -299,8 +113,8 @@ class CTranslate2Engine:
         self.use_vmap = bool(vmap_file)
 
         try:
-            self.model_dir = cache_path(model, identity, quantization, options.cache_dir or ".l10n-cache", vmap_digest)
-            if not _is_complete(self.model_dir):
+            self.model_dir = cache_path(model, identity, quantization, options.cache_dir, vmap_digest)
+            if not is_complete(self.model_dir):
                 print(
                     f"converting {model} to CTranslate2 ({quantization}) in {self.model_dir} (once; cached)",
                     file=sys.stderr,
@@ -318,19 +132,18 @@ class CTranslate2Engine:
                 except Exception as err:  # noqa: BLE001 - any converter failure gets one clear message
                     first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
                     raise ModelUnavailable(
-                        f"cannot convert this model to CTranslate2 ({first}); use `--engine marian`", model
+                        f"cannot convert this model to CTranslate2 ({first})", model, remedy=USE_MARIAN
                     ) from None
                 self.converted = True
         finally:
             if temp_vmap is not None:
                 temp_vmap.cleanup()
-        info = json.loads((self.model_dir / METADATA).read_text(encoding="utf-8"))
-        self.forced_eos = bool(info.get("forced_eos"))
+        self.forced_eos = bool(read_metadata(self.model_dir).get("forced_eos"))
 
         self.threads = options.threads or machine_threads()
         self.inter, self.intra = thread_layout(device, self.threads, options.batch_size)
         self.label = engine_label("ct2", options)  # as named in MT records
-        compute_type = options.extra.get("compute_type", "default")
+        compute_type = options.compute_type
         try:
             self.translator = ct2.Translator(
                 str(self.model_dir),
@@ -353,7 +166,7 @@ class CTranslate2Engine:
         if requested.startswith("cuda"):
             if not cuda:
                 raise ModelUnavailable(
-                    f"device {requested!r} was asked for, but CTranslate2 sees no CUDA device; use --device cpu"
+                    f"device {requested!r} was asked for, but CTranslate2 sees no CUDA device", remedy=USE_CPU
                 )
             _, _, index = requested.partition(":")
             return "cuda", int(index or 0)
@@ -369,7 +182,7 @@ class CTranslate2Engine:
         tokens = [self._tokens(inject_terms(r)) for r in batch]
         results: list[str] = [""] * len(batch)
         # Longest first, so each chunk holds inputs of similar length (less padding).
-        order = sorted(range(len(batch)), key=lambda i: (-len(tokens[i]), i))
+        order = longest_first(tokens, key=len)
         size = max(1, self.options.batch_size)
         # The reference engine calls generate(max_length=N): N decoder positions, counting the
         # decoder start token and, for Marian models (forced_eos_token_id), the closing </s>.
@@ -397,15 +210,15 @@ class CTranslate2Engine:
         return results
 
 
-def load_ct2_or_fallback(model: str, options: EngineOptions):
-    """The ct2 engine; or, only when `options.extra['fallback']` is set, the Marian engine when
-    ct2 cannot be used (package missing, conversion failed), with a one-line warning on stderr."""
+def load_ct2_or_fallback(options: CT2Options):
+    """The ct2 engine; or, only with the `fallback` option, the Marian engine when ct2 cannot be
+    used (package missing, conversion failed), with a one-line warning on stderr."""
     try:
-        return CTranslate2Engine(model, options)
+        return CTranslate2Engine(options)
     except ModelUnavailable as err:
-        if not options.extra.get("fallback"):
+        if not options.fallback:
             raise
         print(f"warning: the ct2 engine is unavailable ({err.message}); using the marian engine", file=sys.stderr)
         from .marian import MarianEngine
 
-        return MarianEngine(model, options)
+        return MarianEngine(options)

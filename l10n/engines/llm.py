@@ -12,12 +12,9 @@ with a stricter instruction, and returned as it is after that (the caller flags 
 `accelerate` packages; transformers dequantizes it on load, to float32 by default on a CPU:
 bfloat16 was no faster there, see bench/llm-results.md).
 
-Engine options read from `EngineOptions.extra`:
-  context   earlier (zh, en) pairs of the document to show, most recent kept (default 3)
-  examples  reviewed examples to show, best first (default 3)
-  llm_beams beams for generation (default 1: greedy; `EngineOptions.beams` is for the MT engines)
-  dtype     float32 | bfloat16 | float16 | auto (default: float32 on CPU, bfloat16 on CUDA)
-  tokens_per_char  bound on new tokens: 16 + this × source characters, at most max_length (default 4)
+Its options (`LLMOptions`, `[tool.l10n.engines.llm]`): context and examples (how many earlier
+sentences and similar reviewed examples to show), beams, dtype, and tokens_per_char (the bound on
+new tokens: 16 + this × source characters, at most max_length).
 """
 
 from __future__ import annotations
@@ -26,9 +23,10 @@ import os
 import re
 from typing import Sequence
 
-from ..errors import ModelUnavailable
-from . import EngineOptions, TranslationRequest, generation_failed, missing_packages
-from .marian import from_pretrained, resolve_device
+from ..errors import ChangeOption, ModelUnavailable
+from ..script import CJK_LETTER_RUN, has_cjk_letters
+from . import LLMOptions, TranslationRequest, generation_failed, longest_first, missing_packages
+from .loading import from_pretrained, resolve_device
 
 SYSTEM = (
     "You are a professional translator at an English-language news agency. "
@@ -44,15 +42,6 @@ STRICT = (
 GLOSSARY_HEAD = "Glossary: use these English terms exactly as given wherever the Chinese term occurs."
 TASK_HEAD = "Translate this segment into English:"
 STRICT_TASK = "Translate this segment into English, with no Chinese characters in your answer:"
-
-# Han ideographs, kana and hangul (not CJK punctuation, which the caller normalises or flags).
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff]")
-_CJK_RUN = re.compile(_CJK.pattern + "+")
-
-
-def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))
-
 
 def build_messages(request: TranslationRequest, n_context: int, n_examples: int, strict: bool = False,
                    previous: str = "") -> list[dict]:
@@ -83,7 +72,7 @@ def build_messages(request: TranslationRequest, n_context: int, n_examples: int,
     parts.append(f"{STRICT_TASK if strict else TASK_HEAD}\n{request.source}")
     messages.append({"role": "user", "content": "\n\n".join(parts)})
     if strict and previous:
-        leftovers = "、".join(dict.fromkeys(_CJK_RUN.findall(previous)))
+        leftovers = "、".join(dict.fromkeys(CJK_LETTER_RUN.findall(previous)))
         messages.append({"role": "assistant", "content": previous})
         messages.append({"role": "user", "content": (
             f"Your translation still contains Chinese ({leftovers}). Translate those words as well and "
@@ -150,7 +139,7 @@ def clean_output(text: str) -> str:
             continue
         label = _SOURCE_LABEL.match(line)
         if label:
-            if has_cjk(label.group(1)) or not label.group(1).strip():  # an echo of the source
+            if has_cjk_letters(label.group(1)) or not label.group(1).strip():  # an echo of the source
                 continue
             line = label.group(1).strip()
         answer = line
@@ -173,47 +162,44 @@ def answer_complete(text: str) -> bool:
     return bool(clean_output(head + "\n"))
 
 
-DTYPES = ("float32", "bfloat16", "float16", "auto")
-
-
 def _dtype(name: str, device: str):
+    """The torch dtype for the `dtype` option (validated by LLMOptions): float32 on CPU, where
+    bfloat16 was no faster (bench/llm-results.md), bfloat16 on CUDA."""
     import torch
 
-    name = (name or "").lower()
-    if name in ("", "default"):
+    if not name:
         return torch.float32 if device == "cpu" else torch.bfloat16
-    if name == "auto":
-        return "auto"
-    table = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
-             "float16": torch.float16, "fp16": torch.float16}
-    if name not in table:
-        raise ModelUnavailable(f"unknown dtype {name!r}; use one of {', '.join(DTYPES)}")
-    return table[name]
+    return "auto" if name == "auto" else getattr(torch, name)
 
 
 class LLMEngine:
     name = "llm"
+    label = "llm"
     uses_context = True  # pretranslate fills TranslationRequest.context and .examples for it
 
-    def __init__(self, model: str, options: EngineOptions):
+    def __init__(self, options: LLMOptions):
         try:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as err:
-            raise missing_packages(err) from None
-        self.model_id = model
+            raise missing_packages(err, "llm") from None
+        model = self.model_id = options.model
+        if not model:
+            raise ModelUnavailable(
+                "the llm engine needs an instruction (chat) model",
+                remedy=(ChangeOption(("model",), "FILE.gguf|DIR|HUB-ID", verb="name one with"),),
+            )
         self.options = options
         self.calls = 0
         self.retries = 0
-        extra = options.extra or {}
-        self.n_context = int(extra.get("context", 3))
-        self.n_examples = int(extra.get("examples", 3))
-        self.beams = max(1, int(extra.get("llm_beams", 1)))
-        self.tokens_per_char = float(extra.get("tokens_per_char", 4))
+        self.n_context = options.context
+        self.n_examples = options.examples
+        self.beams = options.beams
+        self.tokens_per_char = options.tokens_per_char
         if options.threads:
             torch.set_num_threads(options.threads)
         self.device = resolve_device(options.device)
-        dtype = _dtype(str(extra.get("dtype", "")), self.device)
+        dtype = _dtype(options.dtype, self.device)
 
         location, kwargs = model, {}
         path = os.path.expanduser(model)
@@ -229,9 +215,8 @@ class LLMEngine:
                 import gguf  # noqa: F401
             except ImportError as err:
                 raise ModelUnavailable(
-                    f"loading a .gguf model needs the optional packages `gguf` and `accelerate` "
-                    f"({err.name} is missing); install them with `pip install gguf accelerate` "
-                    "(or pass a transformers model directory instead)",
+                    f"loading a .gguf model needs the optional packages `gguf` and `accelerate` ({err.name} is "
+                    "missing); install them with `pip install -e '.[llm]'`, or give a transformers model directory",
                     model,
                 ) from None
             location, kwargs = os.path.dirname(os.path.abspath(path)), {"gguf_file": os.path.basename(path)}
@@ -271,7 +256,7 @@ class LLMEngine:
         results: list[str] = [""] * len(batch)
         size = max(1, self.options.batch_size)
         # Similar lengths together: less padding, and a batch stops when its longest answer ends.
-        order = sorted(range(len(batch)), key=lambda i: (-len(batch[i].source), i))
+        order = longest_first(batch, key=lambda r: len(r.source))
         for start in range(0, len(order), size):
             chunk = order[start:start + size]
             texts = self._generate([build_messages(batch[i], self.n_context, self.n_examples) for i in chunk],
@@ -279,7 +264,7 @@ class LLMEngine:
             retry: list[int] = []
             for i, text in zip(chunk, texts):
                 results[i] = clean_output(text)
-                if has_cjk(results[i]) or not results[i]:
+                if has_cjk_letters(results[i]) or not results[i]:
                     retry.append(i)
             if retry:
                 self.retries += len(retry)
@@ -290,7 +275,7 @@ class LLMEngine:
                 )
                 for i, text in zip(retry, texts):
                     again = clean_output(text)
-                    if again and (not has_cjk(again) or not results[i]):
+                    if again and (not has_cjk_letters(again) or not results[i]):
                         results[i] = again
         return results
 
@@ -335,5 +320,6 @@ class LLMEngine:
                     top_k=None,
                 )
         except (RuntimeError, MemoryError) as err:
-            raise generation_failed(err, self.model_id, "lower --batch-size, or use --device cpu") from None
+            raise generation_failed(err, self.model_id, (ChangeOption(("batch_size",), verb="lower"),
+                                                         ChangeOption(("device",), "cpu"))) from None
         return self.tokenizer.batch_decode(output[:, prompt_len:], skip_special_tokens=True)

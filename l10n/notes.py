@@ -1,0 +1,202 @@
+"""The toolkit's notes on a PO entry: block kind, the MT record, translation-memory origin, and
+its messages to the translator. Everything a translator wrote is left exactly as it is.
+
+Where they live:
+  #. block: paragraph          extracted comments of an active entry: one `key: value` per line.
+  #. MT: <raw MT output>       A value too long for one line continues on lines `key+ …` (joined
+  #. MT-key: engine=… source=… with a space) or `key& …` (joined with nothing), so that no editor
+                               ever re-wraps them and they read back exactly.
+  #. MT-previous: …            the MT record that came with a translation borrowed from an entry
+  #. MT-previous-key: …        for a previous source text (a fuzzy match): kept, and marked, so it
+                               is never taken as MT of the new source.
+  # l10n-MT: …                 the same notes on an obsolete entry. GNU gettext and polib drop
+                               extracted comments of obsolete entries, but keep translator
+                               comments, so an obsolete entry carries its notes there with an
+                               `l10n-` prefix, and gets them back in `#.` when it is revived.
+  # l10n: <message>            the toolkit's messages to the translator (missed glossary terms …).
+  # l10n: allow <check-id> …   a translator's instruction to the checks (kept as the translator's).
+
+The MT record is data like a msgstr: the model that made it may be gone, so merging carries it
+wherever its entry goes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import polib
+
+WRAP_WIDTH = 78
+NOTE_KEYS = ("block", "MT", "MT-key", "MT-previous", "MT-previous-key", "origin")
+_KEYS = "|".join(re.escape(k) for k in sorted(NOTE_KEYS, key=len, reverse=True))
+NOTE_LINE = re.compile(rf"^({_KEYS})(:|\+|&) ?(.*)$")
+OBSOLETE_NOTE_LINE = re.compile(rf"^l10n-({_KEYS})(:|\+|&) ?(.*)$")
+TOOL_MESSAGE_LINE = re.compile(r"^l10n(:|\+|&) ?(.*)$")
+ALLOW_LINE = re.compile(r"^l10n: allow\b")
+
+
+def source_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _chunk(value: str, width: int) -> list[tuple[str, str]]:
+    """Split a one-line value into (joiner, piece) so that each piece fits `width` characters."""
+    value = " ".join(value.split())
+    pieces: list[tuple[str, str]] = []
+    joiner = ":"
+    rest = value
+    while len(rest) > width:
+        cut = rest.rfind(" ", 0, width + 1)
+        if cut <= 0:
+            pieces.append((joiner, rest[:width]))
+            rest = rest[width:]
+            joiner = "&"
+        else:
+            pieces.append((joiner, rest[:cut]))
+            rest = rest[cut + 1:]
+            joiner = "+"
+    pieces.append((joiner, rest))
+    return pieces
+
+
+def encode_field(key: str, value: str) -> list[str]:
+    """`key: value` lines, continued as `key+ …`/`key& …`, each short enough that a PO writer
+    wrapping at 78 columns leaves it alone (3 columns for the `#. ` / `# ` prefix)."""
+    width = WRAP_WIDTH - 3 - len(key) - 2
+    return [f"{key}{joiner} {piece}".rstrip() for joiner, piece in _chunk(value, width)]
+
+
+def _decode(lines: list[str], pattern: re.Pattern) -> tuple[dict[str, str], list[str]]:
+    """Fields read from the lines that match `pattern` (key, joiner, value); the other lines."""
+    fields: dict[str, str] = {}
+    others: list[str] = []
+    last = None
+    for line in lines:
+        m = pattern.match(line)
+        if not m:
+            others.append(line)
+            last = None
+            continue
+        key, joiner, value = m.groups()
+        if joiner == ":" or last != key:
+            fields[key] = value
+        elif joiner == "+":
+            fields[key] += " " + value
+        else:
+            fields[key] += value
+        last = key
+    return fields, others
+
+
+def _lines(text: str | None) -> list[str]:
+    return text.split("\n") if text else []
+
+
+@dataclass
+class Notes:
+    """The toolkit's notes of one entry, plus any extracted comments from elsewhere (`foreign`)."""
+
+    block: str = ""
+    mt: str | None = None
+    mt_key: str = ""
+    mt_previous: str | None = None
+    mt_previous_key: str = ""
+    origin: str = ""
+    foreign: tuple[str, ...] = ()
+
+    def mt_for(self, msgid: str) -> str | None:
+        """The recorded MT output if it was made for this very source text, else None."""
+        if self.mt is not None and self.mt_key.endswith(f"source={source_hash(msgid)}"):
+            return self.mt
+        return None
+
+    def settle(self, msgid: str) -> None:
+        """Put the records where they belong for the entry's current source: an MT record of an
+        earlier source is marked as previous, and a previous record made for this very source
+        (an edit that was reverted) becomes its MT record again. Nothing is dropped, except a
+        previous record displaced by an older one."""
+        mine = f"source={source_hash(msgid)}"
+        current_ok = self.mt is not None and self.mt_key.endswith(mine)
+        previous_ok = self.mt_previous is not None and self.mt_previous_key.endswith(mine)
+        if previous_ok and not current_ok:
+            self.mt, self.mt_key, self.mt_previous, self.mt_previous_key = (
+                self.mt_previous, self.mt_previous_key, self.mt, self.mt_key)
+        elif self.mt is not None and not current_ok:
+            self.mt_previous, self.mt_previous_key = self.mt, self.mt_key
+            self.mt, self.mt_key = None, ""
+        if self.mt is None:
+            self.mt_key = ""
+        if self.mt_previous is None:
+            self.mt_previous_key = ""
+
+    def _fields(self) -> list[tuple[str, str]]:
+        fields = []
+        if self.block:
+            fields.append(("block", self.block))
+        if self.mt is not None:
+            fields += [("MT", self.mt), ("MT-key", self.mt_key)]
+        if self.mt_previous is not None:
+            fields += [("MT-previous", self.mt_previous), ("MT-previous-key", self.mt_previous_key)]
+        if self.origin:
+            fields.append(("origin", self.origin))
+        return fields
+
+    @classmethod
+    def _from_fields(cls, fields: dict[str, str], foreign: list[str]) -> "Notes":
+        return cls(
+            block=fields.get("block", ""),
+            mt=fields.get("MT"),
+            mt_key=fields.get("MT-key", ""),
+            mt_previous=fields.get("MT-previous"),
+            mt_previous_key=fields.get("MT-previous-key", ""),
+            origin=fields.get("origin", ""),
+            foreign=tuple(foreign),
+        )
+
+
+def get_notes(entry: polib.POEntry) -> Notes:
+    """The entry's notes, from its extracted comments or, on an obsolete entry, from the
+    `l10n-` lines of its translator comment."""
+    fields, foreign = _decode(_lines(entry.comment), NOTE_LINE)
+    kept, _ = _decode(_lines(entry.tcomment), OBSOLETE_NOTE_LINE)
+    for key, value in kept.items():
+        fields.setdefault(key, value)
+    return Notes._from_fields(fields, foreign)
+
+
+def set_notes(entry: polib.POEntry, notes: Notes) -> None:
+    """Write `notes` where they survive: `#.` on an active entry, `# l10n-…` on an obsolete one."""
+    own = [line for line in _lines(entry.tcomment) if not OBSOLETE_NOTE_LINE.match(line)]
+    lines = [line for key, value in notes._fields() for line in encode_field(key, value)]
+    if entry.obsolete:
+        entry.comment = "\n".join(notes.foreign)
+        entry.tcomment = "\n".join(own + ["l10n-" + line for line in lines])
+    else:
+        entry.comment = "\n".join(list(notes.foreign) + lines)
+        entry.tcomment = "\n".join(own)
+
+
+def tool_messages(entry: polib.POEntry) -> list[str]:
+    """The toolkit's `# l10n:` messages on the entry (not the translator's `allow` lines)."""
+    messages: list[str] = []
+    for line in _lines(entry.tcomment):
+        m = TOOL_MESSAGE_LINE.match(line)
+        if not m or ALLOW_LINE.match(line):
+            continue
+        if m.group(1) == ":":
+            messages.append(m.group(2))
+        elif messages:
+            messages[-1] += (" " if m.group(1) == "+" else "") + m.group(2)
+    return messages
+
+
+def set_tool_messages(entry: polib.POEntry, messages: list[str]) -> None:
+    """Replace the toolkit's own `# l10n:` lines; every other translator comment, the `allow`
+    lines included, stays as it is."""
+    kept = [line for line in _lines(entry.tcomment)
+            if not TOOL_MESSAGE_LINE.match(line) or ALLOW_LINE.match(line)]
+    for message in messages:
+        kept += encode_field("l10n", message)
+    entry.tcomment = "\n".join(kept)

@@ -1,0 +1,183 @@
+"""The stages of the pipeline as plain functions: what the CLI runs and what a program can call.
+
+Each takes the project's `Config`, the documents to work on and its own explicit parameters, and
+returns what it did; none of them prints (pre-translation may draw a progress bar on a terminal)
+or knows about command-line flags.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from .config import Config, DocumentPaths
+from . import engines
+from .engines import EngineOptions, engine_label
+from .errors import L10nError
+from .merge import MergeStats
+from .pretranslate import Summary, model_identity
+from .score import ScoreReport
+
+
+def documents(config: Config, names: list[str] | None = None) -> list[DocumentPaths]:
+    """The documents called `names`, or all configured ones."""
+    if not names:
+        if not config.documents:
+            raise L10nError('no documents configured: add documents = ["name"] to [tool.l10n]', config.display,
+                            config.line_of("documents"))
+        return config.documents
+    docs = []
+    for name in names:
+        doc = config.document(name)
+        if not doc.source.is_file():
+            raise L10nError(f"no source text for document {name!r} (expected {doc.source_display})", doc.source_display)
+        docs.append(doc)
+    return docs
+
+
+def load_project_glossary(config: Config):
+    from .glossary import load_glossary
+
+    return load_glossary(config.glossary, config.rel(config.glossary) if config.glossary else "")
+
+
+def _lock(config: Config, doc: DocumentPaths):
+    from .textio import file_lock
+
+    return file_lock(config.writable(config.lock_path(doc.catalog)), doc.catalog_display)
+
+
+@dataclass
+class UpdateResult:
+    document: DocumentPaths
+    written: bool
+    blocks: int
+    segments: int
+    entries: int  # active entries of the catalog
+    stats: MergeStats
+
+
+def update(config: Config, docs: list[DocumentPaths]) -> list[UpdateResult]:
+    """Segment each source and merge it into its catalog (msgmerge-style, nothing lost)."""
+    from .merge import update_catalog
+    from .segment import read_document
+
+    results = []
+    for doc in docs:
+        document = read_document(doc.source, doc.source_display, config.max_source_bytes)
+        config.writable(doc.catalog)
+        written, po, stats = update_catalog(document, doc.catalog, doc.catalog_display, doc.name, _lock(config, doc))
+        results.append(UpdateResult(doc, written, len(document.blocks), len(document.segments()),
+                                    sum(1 for e in po if not e.obsolete), stats))
+    return results
+
+
+@dataclass
+class PretranslateResult:
+    summary: Summary
+    engine: str  # as recorded in MT records
+    model: str
+    loaded: bool  # whether a model was loaded at all
+
+
+def pretranslate(config: Config, docs: list[DocumentPaths], engine: str, options: EngineOptions,
+                 refresh: bool = False, progress: bool = True,
+                 on_load: Callable[[str, str], None] | None = None) -> PretranslateResult:
+    """Machine-translate what needs it in each catalog (l10n.pretranslate). The engine is loaded
+    only when some entry needs a model; `on_load(engine, model)` is called just before."""
+    from .memory import load_memory
+    from .pretranslate import pretranslate_document
+
+    glossary = load_project_glossary(config)
+    memory = load_memory(config.all_catalogs(), config.rel)
+    loaded = None
+
+    def get_engine():
+        nonlocal loaded
+        if loaded is None:
+            if on_load is not None:
+                on_load(engine, options.model)
+            loaded = engines.load_engine(engine, options)
+        return loaded
+
+    label = engine_label(engine, options)
+    summary = Summary()
+    for doc in docs:
+        if not doc.catalog.exists():
+            from .pofile import UPDATE
+
+            raise L10nError("no catalog yet", doc.catalog_display, remedy=UPDATE)
+        config.writable(doc.catalog)
+        pretranslate_document(
+            doc, glossary, memory, label, options.model, get_engine, options.batch_size, _lock(config, doc),
+            refresh=refresh, progress=progress, summary=summary,
+        )
+    return PretranslateResult(summary, loaded.label if loaded is not None else label,
+                              model_identity(options.model), loaded is not None)
+
+
+def score(config: Config, docs: list[DocumentPaths]) -> ScoreReport:
+    """BLEU, chrF and TER of the recorded MT against the reviewed translations, and term accuracy."""
+    from .pofile import read_catalog
+    from .score import score_catalogs
+
+    glossary = load_project_glossary(config)
+    return score_catalogs([(doc.name, read_catalog(doc.catalog, doc.catalog_display)) for doc in docs], glossary)
+
+
+@dataclass
+class BuildResult:
+    document: DocumentPaths
+    gaps: list  # edition.Gap: entries that keep the edition from being published
+    written: list[str]  # files written (relative to the project)
+    outputs: list[str]  # every edition file (relative to the project)
+    draft: bool
+
+    @property
+    def published(self) -> bool:
+        return self.draft or not self.gaps
+
+
+def build(config: Config, docs: list[DocumentPaths], draft: bool = False) -> list[BuildResult]:
+    """Render each document's edition (Markdown, HTML, review page). Without `draft`, a document
+    with fuzzy or untranslated entries is not rendered: its result lists the gaps."""
+    from .edition import gaps, render_all
+    from .pofile import read_catalog
+    from .score import segment_chrf
+    from .segment import read_document
+    from .textio import atomic_write
+
+    results = []
+    for doc in docs:
+        source = read_document(doc.source, doc.source_display, config.max_source_bytes)
+        po = read_catalog(doc.catalog, doc.catalog_display)
+        missing = gaps(source, po)
+        if missing and not draft:
+            results.append(BuildResult(doc, missing, [], [], draft))
+            continue
+        outputs = render_all(source, po, segment_chrf(po), draft=draft)
+        paths = {suffix: config.writable(doc.output(suffix)) for suffix in outputs}
+        written = [config.rel(paths[s]) for s, content in outputs.items() if atomic_write(paths[s], content)]
+        results.append(BuildResult(doc, missing, written, [config.rel(p) for p in paths.values()], draft))
+    return results
+
+
+def check(config: Config, docs: list[DocumentPaths], only: list[str] = (), skip: list[str] = ()):
+    """Run the CI checks (l10n.checks); returns a CheckResult."""
+    from .checks import run_checks
+
+    return run_checks(config, docs, list(only), list(skip))
+
+
+def quiet_model_loading() -> None:
+    """No progress bars from the model libraries (weight loading, GGUF de-quantization): they
+    fill logs with carriage-return lines."""
+    import os
+
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # huggingface_hub and transformers' own bars
+    os.environ["TQDM_DISABLE"] = "1"  # plain tqdm bars, e.g. the GGUF loader's
+    if "transformers" in sys.modules:  # already imported: its switch was read at import time
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
