@@ -100,7 +100,7 @@ class Config:
 
     @property
     def display(self) -> str:
-        return display_path(Path.cwd(), self.path)
+        return self.rel(self.path)
 
     def rel(self, path: Path) -> str:
         return display_path(self.root, path)
@@ -268,8 +268,10 @@ def _expand(config: Config, names: list[str], key: str, display: str, line: int 
 
 
 def load_config(path: Path) -> Config:
-    display = display_path(Path.cwd(), path)
-    text = read_text(path, display, "configuration file", max_bytes=None)
+    """Read and validate the configuration. Like every path in messages, the file is named
+    relative to the project root (its own folder); only an unreadable file is named as given."""
+    text = read_text(path, str(path), "configuration file", max_bytes=None)
+    display = path.name
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -345,8 +347,9 @@ def load_config(path: Path) -> Config:
     for name in names:
         doc = _document(config, name, name in published)
         if not doc.source.is_file():
+            found = "is not a file" if doc.source.exists() else "does not exist"
             raise L10nError(
-                f"document {name!r}: {config.rel(doc.source)} does not exist; add the source text or remove the name",
+                f"document {name!r}: {config.rel(doc.source)} {found}; add the source text or remove the name",
                 display, line("documents"))
         config.documents.append(doc)
     return config

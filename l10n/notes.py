@@ -169,10 +169,11 @@ def get_notes(entry: polib.POEntry) -> Notes:
 def set_notes(entry: polib.POEntry, notes: Notes) -> None:
     """Write `notes` where they survive: `#.` on an active entry, `# l10n-…` on an obsolete one."""
     own = [line for line in _lines(entry.tcomment) if not OBSOLETE_NOTE_LINE.match(line)]
-    lines = [line for key, value in notes._fields() for line in encode_field(key, value)]
+    prefix = "l10n-" if entry.obsolete else ""
+    lines = [line for key, value in notes._fields() for line in encode_field(prefix + key, value)]
     if entry.obsolete:
         entry.comment = "\n".join(notes.foreign)
-        entry.tcomment = "\n".join(own + ["l10n-" + line for line in lines])
+        entry.tcomment = "\n".join(own + lines)
     else:
         entry.comment = "\n".join(list(notes.foreign) + lines)
         entry.tcomment = "\n".join(own)

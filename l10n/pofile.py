@@ -22,9 +22,9 @@ from pathlib import Path
 
 import polib
 
-from .errors import L10nError, RunStage
+from .errors import L10nError, RunStage, Unreadable
 from .notes import WRAP_WIDTH
-from .textio import atomic_write, decode_text
+from .textio import atomic_write, decode_text, read_bytes
 
 SOURCE_LANGUAGE = "zh_Hans"
 TARGET_LANGUAGE = "en"
@@ -183,14 +183,9 @@ def _header_line(text: str, field_name: str) -> int | None:
 
 
 def read_catalog(path: Path, display: str) -> polib.POFile:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise L10nError("no such catalog", display, remedy=UPDATE) from None
-    except IsADirectoryError:
-        raise L10nError("a directory, not a PO file", display) from None
-    except OSError as err:
-        raise L10nError(f"cannot read: {err.strerror}", display) from None
+    if not path.exists() and not path.is_symlink():
+        raise Unreadable("no such catalog", display, remedy=UPDATE)
+    data = read_bytes(path, display, "PO file")
     # Declared legacy charsets are refused before decoding, with the conversion command, rather
     # than failing on the first non-UTF-8 byte.
     head = data[:4096].decode("latin-1")

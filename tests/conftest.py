@@ -69,19 +69,21 @@ class Project:
         return self.root / "pyproject.toml"
 
     def run(self, *args: str) -> Result:
+        """Run the CLI in-process on this project (named with --config: the working directory
+        is not changed); the environment is restored afterwards."""
         from l10n.cli import main
 
         out, err = io.StringIO(), io.StringIO()
-        cwd = os.getcwd()
-        os.chdir(self.root)
+        environment = dict(os.environ)
         try:
             with redirect_stdout(out), redirect_stderr(err):
                 try:
-                    code = main(list(args))
+                    code = main(["--config", str(self.pyproject), *args])
                 except SystemExit as exc:  # argparse
                     code = exc.code if isinstance(exc.code, int) else 2
         finally:
-            os.chdir(cwd)
+            os.environ.clear()
+            os.environ.update(environment)
         return Result(code, out.getvalue(), err.getvalue())
 
 

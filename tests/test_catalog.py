@@ -183,3 +183,49 @@ def test_tool_messages_replace_only_their_own_lines():
     assert len(notes.tool_messages(entry)) == 1
     notes.set_tool_messages(entry, [])
     assert entry.tcomment == "Translator: check with the editor"
+
+
+# --- the MT record travels with its entry ------------------------------------------------
+
+def with_mt(po, msgid, mt):
+    entry = po.find(msgid)
+    record = notes.get_notes(entry)
+    record.mt, record.mt_key = mt, f"engine=e model=m glossary=g source={notes.source_hash(msgid)}"
+    notes.set_notes(entry, record)
+
+
+def reread(po):
+    return pofile.parse_po(pofile.render(po), "d.po")
+
+
+def test_obsolete_entry_keeps_its_mt_record_and_a_revived_one_gets_it_back():
+    po = build(TEXT)
+    review(po, "第二句。", "Sentence two.")
+    with_mt(po, "第二句。", "MT of two")
+    gone = reread(build(TEXT.replace("第二句。", ""), reread(po)))
+    obsolete = next(e for e in gone if e.obsolete and e.msgid == "第二句。")
+    assert notes.get_notes(obsolete).mt_for("第二句。") == "MT of two"
+    assert "l10n-MT: MT of two" in obsolete.tcomment  # where GNU gettext and polib keep it
+    back = reread(build(TEXT, gone))
+    revived = back.find("第二句。")
+    assert revived.msgstr == "Sentence two." and pofile.is_reviewed(revived)
+    assert notes.get_notes(revived).mt_for("第二句。") == "MT of two"
+    assert "l10n-" not in revived.tcomment and "MT: MT of two" in revived.comment
+
+
+def test_fuzzy_match_carries_the_borrowed_mt_record_marked_as_previous():
+    long = "第三句很长，和别的都不一样。"
+    po = build(TEXT)
+    review(po, long, "Sentence three is long.")
+    with_mt(po, long, "MT of three")
+    edited = "第三句很长，和别的都不太一样。"
+    after = reread(build(TEXT.replace(long, edited), reread(po)))
+    fuzzy = after.find(edited)
+    record = notes.get_notes(fuzzy)
+    assert "fuzzy" in fuzzy.flags and fuzzy.previous_msgid == long
+    assert record.mt is None and record.mt_for(edited) is None  # not MT of the new source
+    assert record.mt_previous == "MT of three"
+    assert record.mt_previous_key.endswith(f"source={notes.source_hash(long)}")
+    # and the reviewed original stays, with its own record, for a revert
+    kept = next(e for e in after if e.obsolete and e.msgid == long)
+    assert notes.get_notes(kept).mt_for(long) == "MT of three"

@@ -82,3 +82,157 @@ def test_model_loading_bars_are_switched_off_for_logs(monkeypatch):
         assert not hf_logging.is_progress_bar_enabled()
     finally:
         hf_logging.enable_progress_bar()
+
+
+# --- nothing lost, nothing silently skipped ------------------------------------------------
+
+def _reviewed(tmp_path, published=True):
+    project = make_project(tmp_path, published=published)
+    shutil.copyfile(ROOT / "target" / "en" / "changchun-equipment.po", project.po)
+    return project
+
+
+def _meaning(po_path):
+    """Each active entry's translation, flags and MT record; what an edit and its revert must keep."""
+    import polib
+
+    from l10n import notes
+
+    return {e.msgid: (e.msgstr, tuple(e.flags), notes.get_notes(e).mt, notes.get_notes(e).mt_key)
+            for e in polib.pofile(str(po_path)) if not e.obsolete}
+
+
+def test_edit_update_revert_update_keeps_every_mt_record(tmp_path):
+    import json
+
+    project = _reviewed(tmp_path)
+    before = _meaning(project.po)
+    original = project.source.read_text(encoding="utf-8")
+    deleted = "高端装备制造，是战略性新兴产业中的重要组成部分，为构建现代化产业体系提供着坚实的支撑。"
+    assert original.count(deleted) == 1 and original.count("一路高歌，捷报频传！") == 1
+    project.source.write_text(original.replace("一路高歌，捷报频传！", "一路高歌，喜报频传！").replace(deleted, ""),
+                              encoding="utf-8")
+    edited = project.run("update")
+    assert "(0 new, 1 changed (fuzzy), 2 obsolete, 0 revived)" in edited.out, edited.out
+    project.source.write_text(original, encoding="utf-8")
+    reverted = project.run("update")
+    assert "2 revived" in reverted.out, reverted.out
+    assert _meaning(project.po) == before
+    score = json.loads(project.run("score", "--json").out)
+    assert (score["scored"], score["entries"]) == (74, 74)
+    assert project.run("--check", "--skip", "edition").code == 0
+
+
+def test_update_summary_says_created_then_unchanged(project):
+    first = project.run("update")
+    assert first.out == "target/en/changchun-equipment.po: created: 62 blocks, 74 segments, 74 entries\n"
+    again = project.run("update")
+    assert again.out == "target/en/changchun-equipment.po: unchanged: 62 blocks, 74 segments, 74 entries\n"
+
+
+def test_missing_glossary_is_an_error_with_the_config_line(tmp_path):
+    project = _reviewed(tmp_path)
+    project.glossary.unlink()
+    line = next(n for n, text in enumerate(project.pyproject.read_text(encoding="utf-8").split("\n"), 1)
+                if text.startswith("glossary ="))
+    for args in (("--check",), ("score",), ("update",)):
+        result = project.run(*args)
+        assert result.code == 2, (args, result)
+        assert result.err == (f"pyproject.toml:{line}: glossary 'glossary.csv' does not exist; restore it, "
+                              'or say glossary = "" to run without one\n')
+    text = project.pyproject.read_text(encoding="utf-8").replace('glossary = "glossary.csv"', 'glossary = "terms/none.csv"')
+    project.pyproject.write_text(text, encoding="utf-8")
+    assert "glossary 'terms/none.csv' does not exist" in project.run("--check").err
+
+
+def test_running_without_a_glossary_must_be_said(tmp_path):
+    project = _reviewed(tmp_path)
+    project.glossary.unlink()
+    text = project.pyproject.read_text(encoding="utf-8").replace('glossary = "glossary.csv"', 'glossary = ""')
+    project.pyproject.write_text(text, encoding="utf-8")
+    assert project.run("build").code == 0
+    result = project.run("--check")
+    assert result.code == 0, result.out
+    assert "glossary term accuracy: n/a" in project.run("score").out
+
+
+def test_header_only_glossary_with_a_terms_threshold_is_a_problem(tmp_path):
+    project = _reviewed(tmp_path)
+    assert project.run("build").code == 0
+    project.glossary.write_text("zh,en,note\n", encoding="utf-8")
+    text = project.pyproject.read_text(encoding="utf-8").replace("bleu = 0.0", "bleu = 0.0\nterms = 50.0")
+    project.pyproject.write_text(text, encoding="utf-8")
+    result = project.run("--check", "--only", "glossary-file")
+    assert result.code == 1
+    assert result.out.startswith("glossary.csv:1: [glossary-file] the glossary has no entries, so the terms threshold")
+    text = text.replace("terms = 50.0", "terms = 0.0")
+    project.pyproject.write_text(text, encoding="utf-8")
+    assert project.run("--check", "--only", "glossary-file").code == 0
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "dangling-link"])
+def test_unusable_config_path_is_one_line_and_exit_2(tmp_path, kind):
+    target = tmp_path / "config"
+    if kind == "directory":
+        target.mkdir()
+        expected = "a directory, not a configuration file"
+    elif kind == "fifo":
+        os.mkfifo(target)
+        expected = "not a regular file (a FIFO, socket or device), so not a configuration file"
+    else:
+        target.symlink_to(tmp_path / "nowhere.toml")
+        expected = "broken symbolic link"
+    proc = subprocess.run([sys.executable, str(ROOT / "translate.py"), "--config", str(target), "--check"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1 and expected in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("what", ["catalog", "glossary", "source"])
+def test_unusable_input_paths_are_one_line_and_exit_2(tmp_path, what):
+    project = _reviewed(tmp_path)
+    path = {"catalog": project.po, "glossary": project.glossary, "source": project.source}[what]
+    path.unlink()
+    os.mkfifo(path)
+    result = project.run("score") if what != "source" else project.run("update")
+    assert result.code == 2, result
+    assert len(result.err.splitlines()) == 1, result.err
+    assert "not a regular file" in result.err or "is not a file" in result.err
+
+
+def test_main_job_without_a_model_skips_mt_and_still_drafts_and_checks(tmp_path, monkeypatch):
+    pytest.importorskip("transformers")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hf-home"))
+    project = make_project(tmp_path / "p", published=False)
+    result = project.run()
+    assert result.code == 0, result.out + result.err
+    skipped = [line for line in result.out.splitlines() if line.startswith("pretranslate: skipped: ")]
+    assert len(skipped) == 1 and "not available here" in skipped[0] and "--require-mt" in skipped[0]
+    for stage in ("== score", "== build", "== check"):
+        assert stage in result.out
+    assert "(draft)" in result.out and project.po.with_suffix(".html").exists()
+    strict = project.run("--require-mt")
+    assert strict.code == 2 and "not available here" in strict.err
+
+
+def test_unknown_option_shows_the_usage_of_its_command(project):
+    result = project.run("build", "--drafts")
+    assert result.code == 2
+    assert "usage: translate.py build" in result.err and "unrecognized arguments: --drafts" in result.err
+
+
+def test_shortened_texts_end_with_an_ellipsis(tmp_path):
+    from l10n.problems import shorten
+
+    assert shorten("最高运行速度为每小时100公里", 12) == "最高运行速度为每小时1…"
+    assert shorten("看长春", 12) == "看长春"
+    project = _reviewed(tmp_path)
+    out = project.run("score", "--worst", "74").out
+    for line in out.splitlines():
+        if line.strip().startswith(("MT:", "ref:")):
+            text = line.split(":", 1)[1].strip()
+            assert len(text) <= 100
+            if len(text) == 100:
+                assert text.endswith("…"), line

@@ -1,9 +1,10 @@
-"""No lost translation: random source edits followed by `update` never lose a reviewed msgstr."""
+"""Nothing lost: random source edits followed by `update` never lose a reviewed msgstr, nor the MT
+record kept next to it."""
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from l10n import pofile
+from l10n import notes, pofile
 from l10n import merge as merge_module
 from l10n.segment import segment_text
 
@@ -52,6 +53,7 @@ def edit(data, paragraphs):
 def test_update_never_loses_a_reviewed_translation(data, paragraphs):
     po = update(paragraphs, None)
     ever_reviewed: set[str] = set()
+    mt_records: dict[str, str] = {}  # msgid → the MT recorded for it when it was reviewed
     counter = 0
     for _ in range(data.draw(st.integers(1, 6))):
         # translators review some entries that are not reviewed yet (replacing their own earlier
@@ -63,6 +65,10 @@ def test_update_never_loses_a_reviewed_translation(data, paragraphs):
                 entry.flags = [f for f in entry.flags if f != "fuzzy"]
                 entry.previous_msgid = None
                 ever_reviewed.add(entry.msgstr)
+                record = notes.Notes(block="paragraph", mt=f"MT output {counter}.",
+                                     mt_key=f"engine=x model=y glossary=z source={notes.source_hash(entry.msgid)}")
+                notes.set_notes(entry, record)
+                mt_records[entry.msgid] = record.mt
         before = {e.msgid: e.msgstr for e in po if pofile.is_reviewed(e)}
         paragraphs = edit(data, paragraphs)
         po = update(paragraphs, po)
@@ -76,3 +82,18 @@ def test_update_never_loses_a_reviewed_translation(data, paragraphs):
         # every segment of the new source has exactly one entry
         segments = {s.text for s in segment_text(render_source(paragraphs), "x").segments()}
         assert set(current) == segments
+        # every MT record of a reviewed entry is still in the catalog, as the MT of its own source
+        # (on its entry, active or obsolete) or as a previous record lent with its translation
+        kept = set()
+        for entry in po:
+            record = notes.get_notes(entry)
+            kept.add((entry.msgid, record.mt))
+            if record.mt_previous is not None:
+                kept.update((m, record.mt_previous) for m in mt_records
+                            if record.mt_previous_key.endswith(f"source={notes.source_hash(m)}"))
+        lost = {(m, mt) for m, mt in mt_records.items() if (m, mt) not in kept}
+        assert not lost, lost
+        # an entry that is current and reviewed carries the MT of its source, if one was recorded
+        for msgid, entry in current.items():
+            if pofile.is_reviewed(entry) and msgid in mt_records:
+                assert notes.get_notes(entry).mt_for(msgid) == mt_records[msgid]
