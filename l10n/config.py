@@ -56,11 +56,14 @@ MOVED = {"beams": "[tool.l10n.engines.marian] (or .ct2, .llm)"}
 
 
 def display_path(root: Path, path: Path) -> str:
-    """`path` relative to the project root where it lies inside it, else as given."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
-        return str(path)
+    """`path` relative to the project root where it lies inside it (as written, links not
+    followed), else as given."""
+    for a, b in ((path.absolute(), root.absolute()), (path.resolve(), root.resolve())):
+        try:
+            return a.relative_to(b).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 @dataclass
@@ -127,18 +130,23 @@ class Config:
 
     def writable(self, path: Path) -> Path:
         """`path`, if writing it stays inside the target or cache folder once every symbolic link
-        is followed; otherwise an error naming the configuration line, before anything is written."""
-        real = path.resolve()
+        is followed (and that folder inside the project); otherwise an error naming the
+        configuration line, raised before anything is written. Reading is not restricted."""
+        root = self.root.resolve()
         for folder, key in ((self.target_dir, "target_dir"), (self.cache_dir, "cache_dir")):
-            if _inside(real, folder.resolve()):
-                return path
-        where = "target_dir" if _inside(path.absolute(), self.target_dir.absolute()) else "documents"
-        raise L10nError(
-            f"refusing to write {self.rel(path)}: it resolves to {real}, outside the target folder "
-            f"{self.rel(self.target_dir)} and the cache folder {self.rel(self.cache_dir)}",
-            self.display,
-            self.line_of(where),
-        )
+            if not _inside(path.absolute(), folder.absolute()):
+                continue
+            real_folder = folder.resolve()
+            if not _inside(real_folder, root):
+                raise L10nError(f"refusing to write {self.rel(path)}: {key} resolves to {real_folder}, outside the "
+                                f"project {root}", self.display, self.line_of(key))
+            real = path.resolve()
+            if not _inside(real, real_folder):
+                raise L10nError(f"refusing to write {self.rel(path)}: it resolves to {real}, outside {key} "
+                                f"{self.rel(folder)} (a symbolic link?)", self.display, self.line_of(key))
+            return path
+        raise L10nError(f"refusing to write {path}: outside the target folder {self.rel(self.target_dir)} and the "
+                        f"cache folder {self.rel(self.cache_dir)}", self.display, self.line_of("documents"))
 
     def engine_options_for(self, name: str, **overrides) -> EngineOptions:
         """The options of engine `name`: its class defaults, then [tool.l10n], then its own table,
@@ -306,10 +314,9 @@ def load_config(path: Path) -> Config:
         raise L10nError(f"engine = {values['engine']!r}: choose {', '.join(ENGINES)}", display, line("engine"))
     root = path.parent
     for key in ("target_dir", "cache_dir"):
-        folder = (root / values[key]).resolve()
-        if not _inside(folder, root.resolve()):
-            raise L10nError(f"{key} = {values[key]!r} resolves to {folder}, outside the project {root.resolve()}; "
-                            "the toolkit writes only inside the project", display, line(key))
+        if Path(values[key]).is_absolute() or ".." in Path(values[key]).parts:
+            raise L10nError(f"{key} = {values[key]!r} is not a folder inside the project; the toolkit writes only "
+                            "inside the project", display, line(key))
 
     engine_options = _engine_options(section, values["engine"], str(root / values["cache_dir"]), display, line)
     thresholds = _thresholds(section.get("thresholds", {}), display, line)

@@ -101,6 +101,7 @@ def pretranslate(config: Config, docs: list[DocumentPaths], engine: str, options
             loaded = engines.load_engine(engine, options)
         return loaded
 
+    config.writable(config.cache_dir)  # engines cache converted models there
     label = engine_label(engine, options)
     summary = Summary()
     for doc in docs:

@@ -420,3 +420,100 @@ def test_all_check_ids_are_listed_in_help():
     from l10n.cli import build_parser
 
     assert build_parser().epilog == "checks: " + ", ".join(REGISTRY)
+
+
+# --- writes stay inside the project --------------------------------------------------------
+
+@pytest.mark.parametrize("name, problem", [
+    ("../../../elsewhere/evil", "has a .. component"),
+    ("/tmp/evil", "is an absolute path"),
+    ("a/../../evil", "has a .. component"),
+    ("evil\u0007bell", "has a control character"),
+    ("C:/evil", "is an absolute path"),
+    (".hidden", "may use only letters, digits"),
+])
+def test_document_names_that_escape_are_refused(tmp_path, name, problem):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "evil.txt").write_text("看长春\n", encoding="utf-8")
+    project = make_project(tmp_path / "a" / "b" / "c")
+    text = project.pyproject.read_text(encoding="utf-8")
+    project.pyproject.write_text(text.replace('documents = ["changchun-equipment"]',
+                                              f'documents = ["changchun-equipment", {json_string(name)}]'),
+                                 encoding="utf-8")
+    line = line_of(project.pyproject, "documents =")
+    for command in ("update", "--check", "build"):
+        message = refused(project, command)
+        assert message.startswith(f"pyproject.toml:{line}: document name ") and problem in message, message
+    assert sorted(p.name for p in outside.iterdir()) == ["evil.txt"]  # nothing written outside
+
+
+def json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)
+
+
+def test_symlinked_catalog_pointing_outside_is_read_but_never_written(reviewed, tmp_path):
+    outside = tmp_path / "outside.po"
+    shutil.copy(reviewed.po, outside)
+    reviewed.po.unlink()
+    reviewed.po.symlink_to(outside)
+    before = outside.read_bytes()
+    assert reviewed.run("--check").code == 0  # reading through the link is fine
+    line = line_of(reviewed.pyproject, "target_dir =")
+    reviewed.source.write_text(ARTICLE_TEXT.replace("一路高歌，捷报频传！", "一路高歌，喜报频传！"), encoding="utf-8")
+    message = refused(reviewed, "update")
+    assert message.startswith(f"pyproject.toml:{line}: refusing to write target/en/changchun-equipment.po: it resolves to ")
+    assert "outside target_dir target/en (a symbolic link?)" in message
+    assert outside.read_bytes() == before and reviewed.po.is_symlink()
+
+
+def test_symlinked_target_dir_pointing_outside_is_refused_for_writing(tmp_path):
+    project = make_project(tmp_path / "project")
+    elsewhere = tmp_path / "elsewhere"
+    (project.root / "target" / "en").rename(elsewhere)
+    (project.root / "target" / "en").symlink_to(elsewhere)
+    line = line_of(project.pyproject, "target_dir =")
+    message = refused(project, "update")
+    assert message.startswith(f"pyproject.toml:{line}: refusing to write target/en/changchun-equipment.po: "
+                              "target_dir resolves to "), message
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_target_dir_outside_the_project_is_refused(tmp_path):
+    project = make_project(tmp_path / "project")
+    text = project.pyproject.read_text(encoding="utf-8").replace('target_dir = "target/en"', 'target_dir = "../out"')
+    project.pyproject.write_text(text, encoding="utf-8")
+    line = line_of(project.pyproject, "target_dir =")
+    assert refused(project, "update") == (f"pyproject.toml:{line}: target_dir = '../out' is not a folder inside the "
+                                          "project; the toolkit writes only inside the project")
+    assert not (tmp_path / "out").exists()
+
+
+INJECTION = "<script>alert(1)</script>"
+
+
+def test_html_pages_escape_every_po_field(tmp_path):
+    import polib
+
+    from l10n import notes
+
+    project = make_project(tmp_path, text=f"本报记者 甲\n\n第一句{INJECTION}。第二句。\n", published=False)
+    assert project.run("update").code == 0
+    po = polib.pofile(str(project.po))
+    first, second = [e for e in po if not e.obsolete and e.msgid.startswith("第")]
+    first.msgstr = f"First {INJECTION}."
+    second.msgstr = f"Second {INJECTION}."
+    second.flags.append("fuzzy")
+    second.tcomment = f"Translator note {INJECTION}"
+    record = notes.get_notes(second)
+    record.mt, record.mt_key = f"MT {INJECTION}", f"engine=e model=m glossary=g source={notes.source_hash(second.msgid)}"
+    notes.set_notes(second, record)
+    notes.set_tool_messages(second, [f"MT missed glossary terms: {INJECTION}"])
+    po.save(str(project.po))
+    assert project.run("build", "--draft").code == 0
+    for suffix in (".html", ".review.html"):
+        page = project.po.with_suffix(suffix).read_text(encoding="utf-8")
+        assert "<script" not in page, suffix
+        assert "&lt;script&gt;" in page, suffix
