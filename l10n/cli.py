@@ -25,6 +25,7 @@ stages:
   pretranslate   fill entries that need MT (glossary-constrained; reviewed entries untouched)
   score          BLEU / chrF / TER of the recorded MT against the reviewed translations
   build          render target/en/<doc>.md, .html and .review.html from the reviewed catalog
+  terms          propose glossary candidates with renderings (glossary.candidates.csv)
   --check        run the CI checks; exit 0 clean, 1 problems, 2 usage errors or input that
                  cannot be read at all (missing, binary, not UTF-8)
 """
@@ -81,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_docs(p)
     p.add_argument("--draft", action="store_true", help="render even with fuzzy or untranslated entries, marking them")
 
+    p = sub.add_parser("terms", help="propose glossary candidates with renderings, to glossary.candidates.csv")
+    _add_docs(p)
+    p.add_argument("--top", type=int, default=200, help="how many candidates to write (default 200)")
+    p.add_argument("--mt", action="store_true", help="ask the MT engine for candidates that no reviewed entry renders")
+    p.add_argument("--engine", choices=("marian", "ct2", "llm"), help="MT engine for --mt (default from [tool.l10n])")
+    p.add_argument("--model", help="model for --mt (default from [tool.l10n])")
+
     p = sub.add_parser("check", help="run the CI checks (same as --check)")
     _add_docs(p)
     _add_check_options(p)
@@ -113,7 +121,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return cmd_check(config, args)
     if args.command is None:
         return cmd_all(config, args)
-    return {"update": cmd_update, "pretranslate": cmd_pretranslate, "score": cmd_score, "build": cmd_build}[args.command](config, args)
+    return {"update": cmd_update, "pretranslate": cmd_pretranslate, "score": cmd_score, "build": cmd_build,
+            "terms": cmd_terms}[args.command](config, args)
 
 
 def _documents(config, names: list[str] | None):
@@ -255,6 +264,50 @@ def cmd_build(config, args, draft: bool | None = None) -> int:
         names = ", ".join(config.rel(doc.output(s)) for s in outputs)
         print(f"{names}: {'written' if written else 'unchanged'}{' (draft)' if draft else ''}")
     return status
+
+
+def cmd_terms(config, args) -> int:
+    from .catalog import is_reviewed, read_catalog
+    from .engines import EngineOptions, load_engine
+    from .glossary import load_glossary
+    from .segment import read_document
+    from .terms import (CANDIDATES_FILE, Aligner, Pair, Place, extract_candidates, load_lexicon, load_tagger,
+                        propose_by_mt, propose_from_reviewed, render_candidates)
+    from .textio import atomic_write
+
+    if args.top < 1:
+        raise L10nError("--top must be at least 1")
+    glossary = load_glossary(config.glossary, config.rel(config.glossary))
+    places, translations = [], {}
+    for doc in _documents(config, args.documents):
+        source = read_document(doc.source, doc.source_display, config.max_source_bytes)
+        places += [Place(doc.name, doc.source_display, seg.line, seg.text) for seg in source.segments()]
+        if doc.catalog.exists():
+            translations.update({e.msgid: e.msgstr for e in read_catalog(doc.catalog, doc.catalog_display) if e.msgstr})
+    known = {t.zh[i:j] for t in glossary.terms for i in range(len(t.zh)) for j in range(i + 1, len(t.zh) + 1)}
+    candidates = extract_candidates(places, load_tagger(t.zh for t in glossary.terms), known.__contains__)[:args.top]
+    pairs = [Pair(e.msgid, e.msgstr, f"{config.rel(path)}:{e.linenum}")
+             for path in config.all_catalogs() for e in read_catalog(path, config.rel(path)) if is_reviewed(e)]
+    propose_from_reviewed(candidates, Aligner(pairs, load_lexicon()))
+    asked = 0
+    if args.mt:
+        engine_name, model = args.engine or config.engine, args.model or config.model
+        options = EngineOptions(batch_size=config.batch_size, beams=config.beams, max_length=config.max_length,
+                                device=config.device, cache_dir=str(config.root / ".l10n-cache"))
+
+        def get_engine():
+            print(f"loading {engine_name} model {model} …", file=sys.stderr)
+            return load_engine(engine_name, model, options)
+
+        asked = propose_by_mt(candidates, get_engine, translations)
+    path = config.glossary.with_name(CANDIDATES_FILE)
+    written = atomic_write(path, render_candidates(candidates))
+    reviewed = sum(1 for c in candidates if c.source == "reviewed")
+    unproposed = sum(1 for c in candidates if not c.en)
+    print(f"{config.rel(path)}: {_count(len(candidates), 'candidate')} ({'written' if written else 'unchanged'}); "
+          f"{reviewed} rendered from reviewed entries, {asked if args.mt else 0} asked of the MT engine, {unproposed} without a proposal"
+          + ("" if args.mt or not unproposed else "; add --mt to ask the MT engine for those"))
+    return EXIT_OK
 
 
 def cmd_check(config, args) -> int:
