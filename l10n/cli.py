@@ -271,7 +271,7 @@ def cmd_terms(config, args) -> int:
     from .engines import EngineOptions, load_engine
     from .glossary import load_glossary
     from .segment import read_document
-    from .terms import (CANDIDATES_FILE, Aligner, Pair, Place, extract_candidates, load_lexicon, load_tagger,
+    from .terms import (CANDIDATES_FILE, RERANK_POOL, Aligner, Pair, Place, extract_candidates, load_lexicon, load_tagger,
                         propose_by_mt, propose_from_reviewed, render_candidates)
     from .textio import atomic_write
 
@@ -285,10 +285,11 @@ def cmd_terms(config, args) -> int:
         if doc.catalog.exists():
             translations.update({e.msgid: e.msgstr for e in read_catalog(doc.catalog, doc.catalog_display) if e.msgstr})
     known = {t.zh[i:j] for t in glossary.terms for i in range(len(t.zh)) for j in range(i + 1, len(t.zh) + 1)}
-    candidates = extract_candidates(places, load_tagger(t.zh for t in glossary.terms), known.__contains__)[:args.top]
+    candidates = extract_candidates(places, load_tagger(t.zh for t in glossary.terms), known.__contains__)
     pairs = [Pair(e.msgid, e.msgstr, f"{config.rel(path)}:{e.linenum}")
              for path in config.all_catalogs() for e in read_catalog(path, config.rel(path)) if is_reviewed(e)]
-    propose_from_reviewed(candidates, Aligner(pairs, load_lexicon()))
+    # Reviewed evidence re-ranks a pool a few times larger than what is written.
+    candidates = propose_from_reviewed(candidates[:RERANK_POOL * args.top], Aligner(pairs, load_lexicon()))[:args.top]
     asked = 0
     if args.mt:
         engine_name, model = args.engine or config.engine, args.model or config.model

@@ -59,6 +59,7 @@ GROUP_TAG = "nz-group"  # a quoted or bracketed group merged into one token (mer
 NOUN_TAGS = {GROUP_TAG} | PROPER_TAGS | {"n", "nx", "vn", "an", "l", "i", "nw"}
 VERB_TAGS = frozenset({"v", "vg", "vi", "vl", "vf", "vx", "vshi", "vyou"})
 MAX_CHUNK_TOKENS = 8
+RERANK_POOL = 4  # reviewed evidence re-ranks this many times the candidates written
 MAX_TERM_CHARS = 24
 MIN_NGRAM = 2
 MAX_NGRAM = 16
@@ -162,7 +163,7 @@ def _phrases(text: str) -> Iterator[tuple[int, str]]:
 
 
 def recurring_ngrams(texts: Sequence[str], min_count: int = 2,
-                     edges: Sequence[tuple[set[int], set[int]]] | None = None) -> dict[str, int]:
+                     edges: Sequence[tuple[set[int], set[int], set[int]]] | None = None) -> dict[str, int]:
     """Character n-grams (within phrases, holding a Chinese character) that occur at least
     `min_count` times and look like units:
 
@@ -171,8 +172,9 @@ def recurring_ngrams(texts: Sequence[str], min_count: int = 2,
     * free on both sides: no single neighbouring character accounts for most of its occurrences
       (punctuation and the ends of a phrase do not count as neighbours), else it is a fragment
       of something longer (accessor variety, as in Chinese new-word discovery);
-    * with `edges` (per text, the offsets where a word may start and end, from a tagger): most
-      occurrences start and end on word edges.
+    * with `edges` (per text, the offsets where a word may start and end and those of function
+      words, from a tagger): most occurrences start and end on word edges and span no
+      function word.
     """
     counts: Counter[str] = Counter()
     for text in texts:
@@ -203,8 +205,10 @@ def recurring_ngrams(texts: Sequence[str], min_count: int = 2,
                         continue
                     left[gram][phrase[i - 1] if i > 0 else ""] += 1
                     right[gram][phrase[j] if j < n else ""] += 1
-                    if edges is not None and offset + i in edges[t][0] and offset + j in edges[t][1]:
-                        on_edges[gram] += 1
+                    if edges is not None:
+                        starts, ends, blocked = edges[t]
+                        if offset + i in starts and offset + j in ends and not any(k in blocked for k in range(offset + i, offset + j)):
+                            on_edges[gram] += 1
     kept = {}
     for gram, count in maximal.items():
         if any(_bound(side[gram], count) for side in (left, right)):
@@ -280,7 +284,7 @@ def _spans(run: list[tuple[str, str]]) -> Iterator[tuple[str, bool]]:
             if j - i > 2 and run[j - 2][1] in VERB_TAGS:
                 break  # a verb inside a span makes it a clause (a verb may only close a name)
             last_tag = run[j - 1][1]
-            if last_tag == "f" or (last_tag not in NOUN_TAGS and not (j - i > 1 and last_tag in VERB_TAGS | {"q", "k", "m"})):
+            if last_tag == "f" or (last_tag not in NOUN_TAGS and not (j - i > 1 and last_tag in {"q", "k", "m"})):
                 continue
             text = "".join(w for w, _ in run[i:j])
             if len(text) > MAX_TERM_CHARS or not CJK.search(text):
@@ -288,18 +292,21 @@ def _spans(run: list[tuple[str, str]]) -> Iterator[tuple[str, bool]]:
             yield text, any(t in PROPER_TAGS for _, t in run[i:j])
 
 
-def _edges(tokens: Sequence[tuple[str, str]]) -> tuple[set[int], set[int]]:
-    """Offsets where a term may start (a content word starts) and end (a content word ends)."""
-    starts, ends = set(), set()
+def _edges(tokens: Sequence[tuple[str, str]]) -> tuple[set[int], set[int], set[int]]:
+    """Offsets where a term may start (a content word starts) and end (a content word ends),
+    and those of function words, which a term does not span."""
+    starts, ends, blocked = set(), set(), set()
     pos = 0
     for word, tag in tokens:
         content = tag not in CHUNK_BREAK_TAGS or tag == "f"
         if content:
             starts.add(pos)
+        else:
+            blocked.update(range(pos, pos + len(word)))
         pos += len(word)
         if content and tag != "f":
             ends.add(pos)
-    return starts, ends
+    return starts, ends, blocked
 
 
 def extract_candidates(places: Sequence[Place], tagger: Tagger | None, covered: Callable[[str], bool]) -> list[Candidate]:
@@ -718,11 +725,37 @@ def load_lexicon() -> Lexicon | None:
 
 # --- proposals --------------------------------------------------------------------------
 
-def propose_from_reviewed(candidates: Iterable[Candidate], aligner: Aligner) -> None:
+def propose_from_reviewed(candidates: Sequence[Candidate], aligner: Aligner, rerank: bool = True) -> list[Candidate]:
+    """Give each candidate the rendering that reviewed entries support, and (with `rerank`)
+    let that evidence into the ranking: a term is translated the same way wherever it occurs,
+    maps onto an English unit that the lexicon explains, or onto a capitalised name, while a
+    fragment or a clause does not. One unit of score for each, like the monolingual evidence."""
     for cand in candidates:
         found = aligner.align(cand.zh)
-        if found is not None:
-            cand.en, cand.source, cand.support = found.en, "reviewed", found.support
+        if found is None:
+            continue
+        cand.en, cand.source, cand.support = found.en, "reviewed", found.support
+        if rerank:
+            consistency = found.support / found.entries if found.entries > 1 else 0.0
+            cand.score += found.fit + (1.0 if found.name else 0.0) + consistency
+    return suppress_overlaps(sorted(candidates, key=lambda c: (-c.score, -c.frequency, c.zh)))
+
+
+def suppress_overlaps(ranked: Sequence[Candidate]) -> list[Candidate]:
+    """Candidates seen once that overlap a better-ranked candidate at the same place move to
+    the end: of the many sub-spans of one long name, the best-supported one stands for it."""
+    taken: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    kept, moved = [], []
+    for cand in ranked:
+        spans = [((p.path, p.line), m.start(), m.end()) for p in cand.places for m in re.finditer(re.escape(cand.zh), p.text)]
+        overlaps = any(a < end and start < b for where, start, end in spans for a, b in taken[where])
+        if cand.frequency == 1 and overlaps:
+            moved.append(cand)
+            continue
+        kept.append(cand)
+        for where, start, end in spans:
+            taken[where].append((start, end))
+    return kept + moved
 
 
 def propose_by_mt(candidates: Sequence[Candidate], get_engine: Callable[[], object], translations: dict[str, str]) -> int:
@@ -762,3 +795,87 @@ def render_candidates(candidates: Sequence[Candidate]) -> str:
         writer.writerow([cand.zh, cand.en, note, cand.frequency, " ".join(cand.documents), source,
                          cand.support if cand.source == "reviewed" else "", cand.example])
     return out.getvalue()
+
+
+# --- consistency across reviewed entries ------------------------------------------------
+
+ALLOW = re.compile(r"^l10n:\s*allow\s+(.+)$")
+
+
+def allows(comment: str, check_id: str) -> bool:
+    """Whether a translator comment holds `l10n: allow <id>[, <id>…]` naming this check."""
+    for line in (comment or "").splitlines():
+        m = ALLOW.match(line.strip())
+        if m and check_id in re.split(r"[\s,]+", m.group(1).strip()):
+            return True
+    return False
+
+
+@dataclass
+class Inconsistency:
+    zh: str
+    rendering: str  # what the other entries say
+    here: Pair  # an entry that does not say it
+    there: list[Pair]  # the entries that do
+
+
+def inconsistencies(pairs: Sequence[Pair], glossary_terms: Sequence[str] = (),
+                    allowed: Callable[[Pair], bool] = lambda p: False) -> Iterator[Inconsistency]:
+    """Terms of the reviewed entries (quoted spans, and recurring n-grams of three or more
+    characters, seen in two or more of them; two-character strings are mostly ordinary words)
+    whose established rendering is missing from some of their entries. Glossary terms are left
+    to the `glossary` check, which holds them to one rendering already; an occurrence inside a
+    glossary term does not count (长春市 inside 长春市工信局).
+
+    A rendering is established when it appears in at least two entries holding the term, in
+    fewer than half as many entries without it (so it is the term's, not the sentence's), and in
+    more entries than those that lack it: a single free paraphrase is not a second rendering. Needs no tagger and no
+    lexicon, so it stays cheap enough for --check."""
+    msgids = [p.msgid for p in pairs]
+    terms = {g for g in recurring_ngrams(msgids) if len(g) >= 3}
+    quoted = Counter(span for m in msgids for span in set(quoted_spans(m)))
+    terms |= {q for q, n in quoted.items() if n >= 2}
+    terms -= set(glossary_terms)
+    longer = sorted(glossary_terms, key=len, reverse=True)
+    aligner = Aligner(pairs)
+    for zh in sorted(terms):
+        containers = [t for t in longer if len(t) > len(zh) and zh in t]
+        anywhere = aligner.entries_with(zh)
+        entries = [i for i in anywhere if _outside(msgids[i], zh, containers)]
+        if len(entries) < 2:
+            continue
+
+        def elsewhere(key: tuple[str, ...]) -> int:
+            """Entries that hold the n-gram but not the term (not even inside a longer one)."""
+            return aligner._entry_count(key) - sum(1 for i in anywhere if aligner._holds(i, key))
+
+        where: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        surfaces: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+        for i in entries:
+            for key, surface, _ in aligner.ngrams(i, MAX_EN_TOKENS):
+                where[key].add(i)
+                surfaces[key][surface] += 1
+        established = [k for k, held in where.items()
+                       if len(held) >= 2 and 2 * len(held) > len(entries) and 2 * elsewhere(k) < len(held)]
+        others = [t for t in [*longer, *terms] if t not in zh and zh not in t]
+        # A rendering that another term shares every entry with may be that term's.
+        established = [k for k in established if not any(all(t in msgids[i] for i in where[k]) for t in others)]
+        if not established:
+            continue
+        # The longest established n-gram is the rendering (Xingchen Heavy Industry, not Heavy).
+        key = max(established, key=lambda k: (len(k), len(where[k]), k))
+        held = where[key]
+        if len(held) == len(entries):
+            continue
+        there = [pairs[i] for i in sorted(held)]
+        rendering = Aligner._surface(surfaces[key])
+        for i in entries:
+            if i not in held and not allowed(pairs[i]):
+                yield Inconsistency(zh, rendering, pairs[i], there)
+
+
+def _outside(text: str, zh: str, containers: Sequence[str]) -> bool:
+    """Whether `zh` occurs in `text` other than as part of one of the longer terms."""
+    for term in containers:
+        text = text.replace(term, "\x00")
+    return zh in text
