@@ -43,7 +43,7 @@ $(VENV)/.mt-installed: pyproject.toml $(VENV)/.torch-installed
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml $(VENV)/.torch-installed
-	$(PIP_INSTALL) -e ".[mt,ct2,test]"
+	$(PIP_INSTALL) -e ".[mt,ct2,terms,test]"
 	touch $@
 
 clean:

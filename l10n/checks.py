@@ -337,6 +337,27 @@ def check_mt_quality(ctx: Context) -> Iterator[Problem]:
             )
 
 
+# --- consistency across entries and documents (term candidates, l10n.terms) ------------
+
+@check("consistency", "a term (quoted, or recurring in reviewed entries) is rendered the same way wherever it occurs")
+def check_consistency(ctx: Context) -> Iterator[Problem]:
+    from .terms import Pair, allows, inconsistencies
+
+    pairs, comments = [], {}
+    for doc in ctx.documents:
+        for entry in ctx.reviewed(doc):
+            pair = Pair(entry.msgid, entry.msgstr, f"{doc.catalog_display}:{entry.msgstr_line}")
+            pairs.append(pair)
+            comments[id(pair)] = entry.tcomment or ""
+    allowed = lambda pair: allows(comments[id(pair)], "consistency")  # noqa: E731
+    for found in inconsistencies(pairs, [t.zh for t in ctx.glossary.terms], allowed):
+        path, line = found.here.where.rsplit(":", 1)
+        others = ", ".join(p.where for p in found.there[:3]) + (f" and {len(found.there) - 3} more" if len(found.there) > 3 else "")
+        yield Problem(path, int(line), "consistency",
+                      f"{found.zh} is rendered {found.rendering!r} at {others}, but not here; make them agree, "
+                      "or add the comment `# l10n: allow consistency` for an intended variation")
+
+
 # --- running ---------------------------------------------------------------------------
 
 @dataclass

@@ -28,6 +28,8 @@ stages:
   pretranslate   fill entries that need MT (glossary-constrained; reviewed entries untouched)
   score          BLEU / chrF / TER of the recorded MT against the reviewed translations
   build          render target/en/<doc>.md, .html and .review.html from the reviewed catalog
+  terms          propose glossary candidates with renderings (glossary.candidates.csv)
+  terms          propose glossary candidates with renderings (glossary.candidates.csv)
   --check        run the CI checks; exit 0 clean, 1 problems, 2 usage errors or input that
                  cannot be read at all (missing, binary, not UTF-8)
 """
@@ -121,6 +123,14 @@ def build_parser(prog: str = "translate.py") -> argparse.ArgumentParser:
     _add_docs(p)
     p.add_argument("--draft", action="store_true", help="render even with fuzzy or untranslated entries, marking them")
 
+    p = sub.add_parser("terms", help="propose glossary candidates with renderings (glossary.candidates.csv)")
+    _add_docs(p)
+    p.add_argument("--top", type=int, default=200, help="how many candidates to write (default 200)")
+    p.add_argument("--mt", action="store_true", help="ask the MT engine for candidates that no reviewed entry renders")
+    p.add_argument("-o", "--output", type=Path, help="where to write the candidates (default: glossary.candidates.csv "
+                                                       "in the target folder)")
+    _add_engine_options(p)
+
     p = sub.add_parser("check", help="run the CI checks (same as --check)")
     _add_docs(p)
     _add_check_options(p)
@@ -175,6 +185,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace, style: 
                                 args.refresh_mt, not args.no_progress)
     if args.command == "score":
         return run_score(config, docs, args.json, args.worst)
+    if args.command == "terms":
+        return run_terms(config, docs, args)
     return run_build(config, docs, args.draft, style)
 
 
@@ -242,6 +254,23 @@ def run_build(config, docs, draft: bool, style: CliStyle) -> int:
             continue
         print(f"{', '.join(result.outputs)}: {'written' if result.written else 'unchanged'}{' (draft)' if draft else ''}")
     return status
+
+
+def run_terms(config, docs, args) -> int:
+    if args.top < 1:
+        raise L10nError("--top must be at least 1")
+    engine = options = None
+    if args.mt:
+        engine = args.engine or config.engine
+        overrides = {f.name: getattr(args, f.name) for f, _ in all_option_fields() if f.metadata.get("flag", True)}
+        options = config.engine_options_for(engine, **overrides)
+    result = stages.terms(config, docs, args.top, engine, options, args.output,
+                          on_load=lambda name, model: print(f"loading {name} model {model} …", file=sys.stderr))
+    print(f"{config.rel(result.path)}: {_count(result.candidates, 'candidate')} "
+          f"({'written' if result.written else 'unchanged'}); {result.from_reviewed} rendered from reviewed entries, "
+          f"{result.asked} asked of the MT engine, {result.unproposed} without a proposal"
+          + ("" if args.mt or not result.unproposed else "; add --mt to ask the MT engine for those"))
+    return EXIT_OK
 
 
 def run_check(config, docs, only, skip, fmt: str, style: CliStyle) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from .config import Config, DocumentPaths
@@ -162,6 +163,56 @@ def build(config: Config, docs: list[DocumentPaths], draft: bool = False) -> lis
         written = [config.rel(paths[s]) for s, content in outputs.items() if atomic_write(paths[s], content)]
         results.append(BuildResult(doc, missing, written, [config.rel(p) for p in paths.values()], draft))
     return results
+
+
+@dataclass
+class TermsResult:
+    path: Path  # the candidates file
+    written: bool
+    candidates: int
+    from_reviewed: int  # renderings aligned on reviewed entries
+    asked: int  # terms asked of the MT engine
+    unproposed: int  # candidates without a rendering
+
+
+def terms(config: Config, docs: list[DocumentPaths], top: int, engine: str | None = None,
+          options: EngineOptions | None = None, output: Path | None = None,
+          on_load: Callable[[str, str], None] | None = None) -> TermsResult:
+    """Glossary candidates of the documents with proposed renderings (l10n.terms), written to
+    `output` or else glossary.candidates.csv in the target folder; with `engine`, terms that no
+    reviewed entry renders are asked of that MT engine. glossary.csv itself is never written."""
+    from .pofile import is_reviewed, read_catalog
+    from .segment import read_document
+    from .terms import (CANDIDATES_FILE, RERANK_POOL, Aligner, Pair, Place, extract_candidates, load_lexicon,
+                        load_tagger, propose_by_mt, propose_from_reviewed, render_candidates)
+    from .textio import atomic_write
+
+    glossary = load_project_glossary(config)
+    places, translations = [], {}
+    for doc in docs:
+        source = read_document(doc.source, doc.source_display, config.max_source_bytes)
+        places += [Place(doc.name, doc.source_display, seg.line, seg.text) for seg in source.segments()]
+        if doc.catalog.exists():
+            translations.update({e.msgid: e.msgstr for e in read_catalog(doc.catalog, doc.catalog_display) if e.msgstr})
+    known = {t.zh[i:j] for t in glossary.terms for i in range(len(t.zh)) for j in range(i + 1, len(t.zh) + 1)}
+    candidates = extract_candidates(places, load_tagger(t.zh for t in glossary.terms), known.__contains__)
+    pairs = [Pair(e.msgid, e.msgstr, f"{config.rel(path)}:{e.msgstr_line}")
+             for path in config.all_catalogs() for e in read_catalog(path, config.rel(path)) if is_reviewed(e)]
+    # Reviewed evidence re-ranks a pool a few times larger than what is written.
+    candidates = propose_from_reviewed(candidates[:RERANK_POOL * top], Aligner(pairs, load_lexicon()))[:top]
+    asked = 0
+    if engine is not None:
+        def get_engine():
+            if on_load is not None:
+                on_load(engine, options.model)
+            return engines.load_engine(engine, options)
+
+        config.writable(config.cache_dir)
+        asked = propose_by_mt(candidates, get_engine, translations)
+    path = output if output is not None else config.writable(config.target_dir / CANDIDATES_FILE)
+    written = atomic_write(path, render_candidates(candidates))
+    return TermsResult(path, written, len(candidates), sum(1 for c in candidates if c.source == "reviewed"), asked,
+                       sum(1 for c in candidates if not c.en))
 
 
 def check(config: Config, docs: list[DocumentPaths], only: list[str] = (), skip: list[str] = ()):

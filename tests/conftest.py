@@ -97,9 +97,10 @@ def make_project(root: Path, text: str | None = None, glossary: bool = True, pub
         source.write_text(text, encoding="utf-8")
     if glossary:
         shutil.copyfile(ROOT / "glossary.csv", root / "glossary.csv")
-    (root / "pyproject.toml").write_text(
-        PYPROJECT.format(doc=doc, published=f'"{doc}"' if published else ""), encoding="utf-8"
-    )
+    text = PYPROJECT.format(doc=doc, published=f'"{doc}"' if published else "")
+    if not glossary:  # a project runs without a glossary only when it says so
+        text = text.replace('glossary = "glossary.csv"', 'glossary = ""')
+    (root / "pyproject.toml").write_text(text, encoding="utf-8")
     return Project(root, doc)
 
 

@@ -148,7 +148,7 @@ def assert_clean(project: Project, check_id: str) -> None:
 
 COVERED = {
     "po-syntax", "sync", "untranslated", "fuzzy", "glossary", "numbers", "cjk-leftover",
-    "brackets-quotes", "glossary-file", "edition", "mt-quality",
+    "brackets-quotes", "glossary-file", "edition", "mt-quality", "consistency",
 }
 
 
@@ -280,6 +280,25 @@ def test_glossary_file_conflicting_duplicate(published):
     problems, summary = problem_lines(result)
     assert problems == [f"glossary.csv:{added}: [glossary-file] 复兴号 is already defined as 'Fuxing' on line {first}, here as 'Revival'; keep one"]
     assert summary == "1 problem(s) in 1 file(s); 1 check run on 1 document(s)"
+
+
+def test_consistency_a_name_outside_the_glossary_rendered_differently_once(published):
+    """With 中车长客 not in the glossary yet, the rendering six of its other entries share makes
+    the odd one out a problem; the glossary's other terms are still there and stay clean."""
+    text = published.glossary.read_text(encoding="utf-8")
+    published.glossary.write_text("".join(l for l in text.splitlines(True) if not l.startswith("中车长客,")), encoding="utf-8")
+    assert_clean(published, "consistency")
+    msgid = "中车长客国家级工业设计中心正式揭牌；"
+    edit_msgstr(published.po, msgid, "CRRC Changchun Railway Vehicles’", "CRRC Changchun’s")
+    result = check(published, "consistency")
+    assert result.code == 1, result
+    problems, summary = problem_lines(result)
+    assert len(problems) == 1, problems
+    m = re.fullmatch(r"(.*) \[consistency\] 中车长客 is rendered 'CRRC Changchun Railway Vehicles' at (.*), but not here; "
+                     r"make them agree, or add the comment `# l10n: allow consistency` for an intended variation", problems[0])
+    assert m, problems[0]
+    assert_entry_problem(m.group(1) + " [consistency] x", published, msgid, "consistency", "x")
+    assert re.fullmatch(rf"{re.escape(PO)}:\d+, {re.escape(PO)}:\d+, {re.escape(PO)}:\d+ and 3 more", m.group(2))
 
 
 def test_edition_out_of_date_after_editing_a_reviewed_msgstr(published):

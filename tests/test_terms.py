@@ -1,0 +1,262 @@
+"""Term candidates, renderings aligned on reviewed entries, the `terms` command, and the
+`consistency` check."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import sys
+
+import polib
+import pytest
+
+from l10n import pofile
+from l10n.terms import (Aligner, Candidate, Lexicon, Pair, Place, allows, english_tokens, extract_candidates,
+                        inconsistencies, propose_by_mt, quoted_spans, recurring_ngrams)
+from tests.conftest import ROOT, make_project
+
+# --- candidates ------------------------------------------------------------------------
+
+
+def test_quoted_spans_are_names_not_quoted_sentences():
+    text = "面向全国“揭榜挂帅”，出台《长春市行动计划》，他说：“我们要加油，继续努力！”"
+    assert list(quoted_spans(text)) == ["揭榜挂帅", "长春市行动计划"]
+
+
+def test_recurring_ngrams_keep_maximal_free_units():
+    texts = ["星辰重工发布新产品。", "星辰重工扩大生产。", "据悉星辰重工签约。"]
+    grams = recurring_ngrams(texts)
+    assert grams == {"星辰重工": 3}  # 星辰, 辰重工 … only ever occur inside it
+
+
+def test_recurring_ngram_always_followed_by_the_same_character_is_a_fragment():
+    texts = ["中车长客打造列车。", "中车长客中标。", "中车长春下线。"]
+    grams = recurring_ngrams(texts)
+    assert "中车长客" in grams
+    assert "中车长" not in grams  # followed by 客 in two of three occurrences
+
+
+class WordTagger:
+    """A tagger for tests: the given words, tagged as given, and every other character alone."""
+
+    def __init__(self, words: dict[str, str]):
+        self.words = words
+
+    def tag(self, text):
+        out, i = [], 0
+        while i < len(text):
+            for word in sorted(self.words, key=len, reverse=True):
+                if text.startswith(word, i):
+                    out.append((word, self.words[word]))
+                    i += len(word)
+                    break
+            else:
+                out.append((text[i], "x" if text[i] in "，。、“”" else "zg"))
+                i += 1
+        return out
+
+    def commonness(self, word):
+        return 4.0 if word == "企业" else 0.0
+
+
+def _places(*texts):
+    return [Place("doc", "source/zh/doc.txt", n + 1, t) for n, t in enumerate(texts)]
+
+
+def test_candidates_rank_names_and_leave_out_the_glossary():
+    tagger = WordTagger({"泰盟": "ns", "机械": "n", "企业": "n", "星辰重工": "nt", "的": "uj", "发布": "v", "产品": "n"})
+    places = _places("泰盟机械的企业。", "星辰重工的企业。", "星辰重工发布产品。")
+    ranked = [c.zh for c in extract_candidates(places, tagger, covered=lambda zh: False)]
+    assert ranked[0] == "星辰重工"  # a proper noun, recurring
+    assert "泰盟机械" in ranked
+    assert "企业" not in ranked[:ranked.index("泰盟机械")]  # a very common word ranks low
+    covered = {"星辰重工"}.__contains__
+    assert "星辰重工" not in [c.zh for c in extract_candidates(places, tagger, covered)]
+
+
+def test_jieba_keeps_glossary_terms_whole():
+    pytest.importorskip("jieba")
+    from l10n.terms import load_tagger
+
+    plain = [w for w, _ in load_tagger().tag("中车长客中标国内地铁项目")]
+    assert "中车长客" not in plain  # jieba alone splits the company name
+    fed = [w for w, _ in load_tagger(["中车长客"]).tag("中车长客中标国内地铁项目")]
+    assert fed[0] == "中车长客"
+
+
+# --- alignment ---------------------------------------------------------------------------
+
+PAIRS = [
+    Pair("星辰重工发布新产品。", "Xingchen Heavy Industry released a new product.", "a.po:1"),
+    Pair("星辰重工扩大生产。", "Xingchen Heavy Industry expanded production.", "a.po:2"),
+    Pair("产品发布会举行。", "A product launch was held.", "a.po:3"),
+    Pair("星辰重工签署合同。", "Xingchen Heavy Industry signed a contract.", "a.po:4"),
+]
+
+
+def test_english_tokens_keep_names_and_abbreviations_together():
+    runs = english_tokens("Chang Guang’s satellites; Taimeng Machinery Co., Ltd. and “Six Returns”")
+    texts = [[t.text for t in run] for run in runs]
+    assert texts == [["Chang", "Guang"], ["satellites"], ["Taimeng", "Machinery", "Co.", "Ltd.", "and"], ["Six", "Returns"]]
+
+
+def test_alignment_finds_the_rendering_the_term_cooccurs_with():
+    found = Aligner(PAIRS).align("星辰重工")
+    assert (found.en, found.support, found.entries) == ("Xingchen Heavy Industry", 3, 3)
+
+
+def test_alignment_discounts_words_as_common_without_the_term():
+    # "product" is in an entry with 产品 and in one without it; "launch" only with 发布会.
+    found = Aligner(PAIRS).align("发布会")
+    assert found.en != "product" and found.support == 1
+
+
+CEDICT = """\
+# a few CC-CEDICT lines
+機械 机械 [ji1 xie4] /machine/machinery/mechanical/
+製造 制造 [zhi4 zao4] /to manufacture/to make/
+泰 泰 [tai4] /safe/peaceful/
+盟 盟 [meng2] /oath/pledge/union/
+長春 长春 [Chang2 chun1] /Changchun prefecture-level city and capital of Jilin province 吉林省/
+"""
+
+
+def test_lexicon_bounds_a_rendering_seen_once():
+    pairs = [Pair("长春泰盟机械制造生产车间。", "A production workshop of Changchun Taimeng Machinery Manufacturing.", "a.po:1")]
+    without = Aligner(pairs).align("长春泰盟机械制造")
+    with_lexicon = Aligner(pairs, Lexicon.parse(CEDICT)).align("长春泰盟机械制造")
+    assert with_lexicon.en == "Changchun Taimeng Machinery Manufacturing"  # pinyin + glosses
+    assert without.en != with_lexicon.en  # co-occurrence alone cannot tell inside one entry
+
+
+# --- proposals from the MT engine ----------------------------------------------------------
+
+
+def test_mt_is_asked_only_for_candidates_without_a_proposal():
+    from tests.fake_engine import FakeEngine
+
+    engines = []
+
+    def get_engine():
+        engines.append(FakeEngine())
+        return engines[-1]
+
+    place = Place("doc", "source/zh/doc.txt", 3, "星辰重工发布新产品。")
+    done = Candidate("产品", places=[place], en="product", source="reviewed", support=2)
+    todo = Candidate("星辰重工", places=[place])
+    assert propose_by_mt([done, todo], get_engine, {"星辰重工发布新产品。": "Xingchen released a product."}) == 1
+    assert engines[0].seen == ["星辰重工"]  # the term alone
+    assert todo.source == "mt" and todo.en.startswith("[")  # the test engine keeps no CJK, only its tag
+    assert (done.en, done.source) == ("product", "reviewed")
+    assert propose_by_mt([done], get_engine, {}) == 0 and len(engines) == 1  # nothing to ask: no engine
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def test_terms_command_writes_candidates_and_never_the_glossary(tmp_path):
+    pytest.importorskip("jieba")
+    project = make_project(tmp_path)
+    shutil.copyfile(ROOT / "target" / "en" / "changchun-equipment.po", project.po)
+    project.glossary.write_text("zh,en,note\n中车长客,CRRC Changchun Railway Vehicles,\n", encoding="utf-8")
+    before = project.glossary.read_bytes()
+    result = project.run("terms", "--top", "40")
+    assert result.code == 0, result.err
+    assert project.glossary.read_bytes() == before
+    rows = list(csv.DictReader((tmp_path / "target" / "en" / "glossary.candidates.csv").open(encoding="utf-8")))
+    assert len(rows) == 40
+    assert list(rows[0]) == ["zh", "en", "note", "frequency", "documents", "source", "support", "example"]
+    assert all("中车长客" not in r["zh"] or r["zh"] != "中车长客" for r in rows)
+    assert "车长客" not in [r["zh"] for r in rows]  # part of a known term
+    jilin = next(r for r in rows if r["zh"] == "吉林一号")
+    assert jilin["en"] == "Jilin-1" and jilin["source"].startswith("reviewed (")
+    assert jilin["example"].startswith("source/zh/changchun-equipment.txt:")
+    assert "40 candidates (written)" in result.out
+
+
+def test_terms_command_names_the_extra_when_jieba_is_missing(tmp_path, monkeypatch):
+    project = make_project(tmp_path)
+    project.run("update")
+    monkeypatch.setitem(sys.modules, "jieba", None)
+    result = project.run("terms")
+    assert result.code == 2
+    assert result.err.strip() == ("translate.py: term extraction needs the optional package jieba; "
+                                  "install it with `pip install -e '.[terms]'`")
+    assert not (tmp_path / "target" / "en" / "glossary.candidates.csv").exists()
+
+
+def test_terms_command_asks_mt_only_with_the_flag(tmp_path, fake_engine):
+    pytest.importorskip("jieba")
+    project = make_project(tmp_path)
+    project.run("update")  # a new article: nothing reviewed yet
+    result = project.run("terms", "--top", "10")
+    assert result.code == 0 and not fake_engine
+    assert "10 without a proposal; add --mt" in result.out
+    result = project.run("terms", "--top", "10", "--mt")
+    assert result.code == 0, result.err
+    assert len(fake_engine) == 1
+    rows = list(csv.DictReader((tmp_path / "target" / "en" / "glossary.candidates.csv").open(encoding="utf-8")))
+    assert {r["source"] for r in rows} == {"mt"}
+
+
+# --- the consistency check ----------------------------------------------------------------
+
+STAR = "星辰重工发布新产品。\n\n星辰重工扩大生产。\n\n星辰重工签署合同。\n\n星辰重工招聘工人。\n"
+ENGLISH = {
+    "星辰重工发布新产品。": "Xingchen Heavy Industry released a new product.",
+    "星辰重工扩大生产。": "Xingchen Heavy Industry expanded production.",
+    "星辰重工签署合同。": "Xingchen Heavy Industry signed a contract.",
+    "星辰重工招聘工人。": "Star Heavy Works hired workers.",
+}
+
+
+def _reviewed_project(tmp_path, english, comment=""):
+    project = make_project(tmp_path, text=STAR, glossary=False)
+    assert project.run("update").code == 0
+    po = pofile.read_catalog(project.po, "target/en/changchun-equipment.po")
+    for entry in po:
+        entry.msgstr = english[entry.msgid]
+        if comment and entry.msgstr.startswith("Star"):
+            entry.tcomment = comment
+    pofile.write_catalog(po, project.po)
+    return project
+
+
+def _line_of(project, msgid):
+    return next(e.msgstr_line for e in pofile.read_catalog(project.po, "po") if e.msgid == msgid)
+
+
+def test_consistency_flags_a_term_rendered_two_ways(tmp_path):
+    project = _reviewed_project(tmp_path, ENGLISH)
+    result = project.run("--check", "--only", "consistency")
+    assert result.code == 1
+    po = "target/en/changchun-equipment.po"
+    here = _line_of(project, "星辰重工招聘工人。")
+    there = ", ".join(f"{po}:{_line_of(project, m)}" for m in list(ENGLISH)[:3])
+    assert result.out.splitlines()[0] == (
+        f"{po}:{here}: [consistency] 星辰重工 is rendered 'Xingchen Heavy Industry' at {there}, but not here; "
+        "make them agree, or add the comment `# l10n: allow consistency` for an intended variation")
+
+
+def test_consistency_passes_when_the_renderings_agree(tmp_path):
+    same = {k: v.replace("Star Heavy Works", "Xingchen Heavy Industry") for k, v in ENGLISH.items()}
+    result = _reviewed_project(tmp_path, same).run("--check", "--only", "consistency")
+    assert (result.code, result.out.strip()) == (0, "OK: 1 check passed on 1 document(s)")
+
+
+def test_consistency_accepts_a_declared_variation(tmp_path):
+    project = _reviewed_project(tmp_path, ENGLISH, comment="l10n: allow consistency")
+    result = project.run("--check", "--only", "consistency")
+    assert result.code == 0, result.out
+
+
+def test_allow_comment_names_the_check():
+    assert allows("a note\nl10n: allow numbers, consistency", "consistency")
+    assert not allows("l10n: allow numbers", "consistency")
+    assert not allows("allow consistency", "consistency")
+
+
+def test_consistency_leaves_glossary_terms_to_the_glossary_check():
+    pairs = [Pair(k, v, f"a.po:{n}") for n, (k, v) in enumerate(ENGLISH.items())]
+    assert [i.here.where for i in inconsistencies(pairs)] == ["a.po:3"]
+    assert list(inconsistencies(pairs, glossary_terms=["星辰重工"])) == []
