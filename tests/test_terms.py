@@ -7,7 +7,6 @@ import csv
 import shutil
 import sys
 
-import polib
 import pytest
 
 from l10n import pofile
