@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run    create .venv, install the toolkit with its MT engines, run the main job
-#   make test   create .venv, install the toolkit with engines and test tools, run the tests
+#   make run    create .venv, install the toolkit with the marian engine, run the main job
+#   make test   create .venv, install the toolkit with every engine and the test tools, run the tests
 #
 # torch is installed first, pinned, so that no other package pulls a multi-GB CUDA build.
 # Where the CPU build is not the default (e.g. on a Linux machine with plain PyPI), point
@@ -13,7 +13,7 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test check bench clean
+.PHONY: run test check engines bench clean
 
 run: $(VENV)/.mt-installed
 	$(PY) translate.py
@@ -23,6 +23,10 @@ test: $(VENV)/.test-installed
 
 check: $(VENV)/.core-installed
 	$(PY) translate.py --check
+
+# Every engine (marian, ct2, llm) into the same .venv.
+engines: $(VENV)/.torch-installed
+	$(PIP_INSTALL) -e ".[mt,ct2,llm]"
 
 bench: $(VENV)/.test-installed
 	$(PY) bench/run.py

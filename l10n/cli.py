@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import stages
-from .engines import ENGINES, all_option_fields
+from .engines import ENGINES, all_option_fields, option_type
 from .errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, L10nError, ModelUnavailable, RunStage, Style
 
 DESCRIPTION = """\
@@ -77,7 +77,7 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     for spec, engines in all_option_fields():
         if not spec.metadata.get("flag", True):
             continue
-        kind = spec.type if isinstance(spec.type, type) else {"int": int, "float": float, "str": str, "bool": bool}[spec.type]
+        kind = option_type(spec)
         who = "" if len(engines) == len(ENGINES) else f"{', '.join(engines)}: "
         helptext = who + spec.metadata["help"]
         if kind is bool:

@@ -34,7 +34,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .engines import ENGINES, EngineOptions, option_fields
+from .engines import ENGINES, EngineOptions, option_fields, option_type
 from .errors import L10nError
 from .textio import read_text
 
@@ -234,25 +234,28 @@ def key_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def _validate_option(cls: type[EngineOptions], key: str, value, what: str, display, line):
+def _validate_option(cls: type[EngineOptions], key: str, value, flag: str, display, line, table: str = ""):
+    """Check one option value against its field; `flag` is how the user wrote the key (a CLI
+    flag, or the key itself with `table` saying where)."""
     spec = {f.name: f for f in option_fields(cls)}.get(key)
+    where = f" in [{table}]" if table else ""
     if spec is None:
         known = ", ".join(sorted(f.name for f in option_fields(cls)))
-        raise L10nError(f"unknown option {what}; known: {known}", display, line)
-    kind = spec.type if isinstance(spec.type, type) else {"int": int, "float": float, "str": str, "bool": bool}[spec.type]
+        raise L10nError(f"unknown option {flag}{where}; known: {known}", display, line)
+    kind = option_type(spec)
     ok = isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         ok = True
     if not ok:
         noun = {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}[kind]
-        raise L10nError(f"{what} must be {noun}", display, line)
+        raise L10nError(f"{flag}{where} must be {noun}", display, line)
     low_high = spec.metadata.get("range")
     if low_high and not low_high[0] <= value <= low_high[1]:
-        raise L10nError(f"{what} = {value} is out of range ({low_high[0]}–{low_high[1]})", display, line)
+        raise L10nError(f"{flag} = {value}{where} is out of range ({low_high[0]}–{low_high[1]})", display, line)
     choices = spec.metadata.get("choices")
     if choices and value not in choices:
         shown = ", ".join(repr(c) for c in choices)
-        raise L10nError(f"{what} = {value!r}: choose one of {shown}", display, line)
+        raise L10nError(f"{flag} = {value!r}{where}: choose one of {shown}", display, line)
 
 
 def _expand(config: Config, names: list[str], key: str, display: str, line: int | None) -> list[str]:
@@ -384,7 +387,7 @@ def _engine_options(section: dict, default_engine: str, cache_dir: str, display:
             changes[key] = value
         for key, value in own.items():
             table = f"tool.l10n.engines.{name}"
-            _validate_option(spec.options, key, value, f"{key} in [{table}]", display, line(key, table))
+            _validate_option(spec.options, key, value, key, display, line(key, table), table)
             changes[key] = value
         result[name] = spec.options(**changes)
     return result

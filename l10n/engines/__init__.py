@@ -120,6 +120,11 @@ def option_fields(cls: type[EngineOptions]):
     return [f for f in fields(cls) if not f.metadata.get("internal")]
 
 
+def option_type(spec) -> type:
+    """The Python type of an option field (annotations are strings here)."""
+    return spec.type if isinstance(spec.type, type) else {"int": int, "float": float, "str": str, "bool": bool}[spec.type]
+
+
 def all_option_fields():
     """Every user-settable option of every engine, once by name, with the engines that take it."""
     seen: dict[str, tuple] = {}
