@@ -396,10 +396,8 @@ def lever_section(work: Path, base: dict, runs: int, quick: bool, ckpt: Checkpoi
 # --- report ---------------------------------------------------------------------------------------
 
 
-def write_report(path: Path, args, started: float, machine: dict, mt_res: dict | None,
-                 levers: dict | None, cli: dict | None, quick: bool, sessions: int = 1) -> None:
-    lines: list[str] = []
-    add = lines.append
+def _machine_section(add, args, started: float, machine: dict, quick: bool, sessions: int) -> None:
+    """The command, the run and the machine."""
     took = (time.time() - started) / 60
     command = "python bench/run.py" + (" --quick" if quick else "") + (f" --runs {args.runs}" if args.runs else "")
     add("# Benchmark results")
@@ -426,235 +424,262 @@ def write_report(path: Path, args, started: float, machine: dict, mt_res: dict |
         "CPU time (all its threads), which contention distorts less than wall time.")
     add("")
 
-    if mt_res:
-        jobs, times = mt_res["jobs"], mt_res["times"]
-        cpu = mt_res["cpu"]
-        add("## MT throughput on CPU, 2 threads")
-        add("")
-        add(f"Model: random-weight MarianMT of the real opus-mt-zh-en size (d_model {mt.D_MODEL}, "
-            f"{mt.LAYERS}+{mt.LAYERS} layers, {mt.HEADS} heads, FFN {mt.FFN}, vocabulary {mt.VOCAB:,} with "
-            f"`<pad>` last, swish, tied embeddings), built directly from `MarianConfig` (no tokenizer). "
-            f"Inputs: token ids, {mt.SRC_LEN[0]}–{mt.SRC_LEN[1]} per segment (</s> included), drawn "
-            f"with a fixed seed, the same for every engine. Output length forced to {mt.OUT_LEN} tokens "
-            f"(transformers `min_new_tokens = max_new_tokens = {mt.OUT_LEN}`; CTranslate2 "
-            f"`min_decoding_length = max_decoding_length = {mt.OUT_LEN}`), checked on every run, so the "
-            f"compute equals the real model's for a {mt.OUT_LEN}-token translation.")
-        add("")
-        rounds = {job["batch_size"]: len(times[(HF_P, name)]) for name, job in jobs.items()}
-        runs_text = ", ".join(f"{r} runs at batch {bs}" for bs, r in sorted(rounds.items()))
-        add(f"Engines, each in its own worker process: transformers fp32 (`torch.set_num_threads({THREADS})`, "
-            f"`generate`) twice, with the default OpenMP wait policy (threads spin while they wait) and with "
-            f"`OMP_WAIT_POLICY=PASSIVE` (threads sleep); CTranslate2 int8 and float32 "
-            f"(`intra_threads={THREADS}, inter_threads=1`, passive), converted with the engine's "
-            f"`convert_model` (conversion: {mt_res['convert_s']:.0f} s for both, 0 s when cached). One run = "
-            f"all segments of a configuration, in batches of the batch size; {runs_text}, per engine and "
-            f"configuration, after one warm-up run per engine, round-robin with the order rotated every round.")
-        add("")
-        add("The baseline of each round is the faster of the two transformers runs in that round "
-            f"(`{HF_BEST}`): on an idle CPU spinning threads are faster, while other jobs hold a core they "
-            "make transformers many times slower (the waiting thread spins on the core its partner needs, "
-            "at each of the hundreds of small parallel regions per decoding step). Before each configuration "
-            f"both variants translate one batch of it ({PROBE_TOKENS} output tokens per segment); when spinning is "
-            f"more than {SPIN_GIVE_UP:.1f}× slower there, it sits out that configuration (its probe time is shown). "
-            "`× transformers` = median over rounds of (baseline time / engine time), with the range over rounds.")
-        add("")
-        add(f"This section took {cpu['wall'] / 60:.1f} min; other processes used {others_line(times)} of the "
-            f"machine's {os.cpu_count()} cores meanwhile. `others` per row is that share during the row's "
-            "runs (median; non-idle CPU time from /proc/stat minus the worker's own CPU time).")
-        add("")
-        add("| beams | batch | segments/run | engine | wall s, median (min–max) | CPU s | segments/s | target tokens/s | × transformers (range) | others |")
-        add("|---|---|---|---|---|---|---|---|---|---|")
-        headline = {}
-        for job_name, job in jobs.items():
-            base = best_baseline(times, job_name)
-            rows = [(HF_P, times[(HF_P, job_name)]), (HF_S, times[(HF_S, job_name)]),
-                    (HF_BEST, None), ("ct2 int8", times[("ct2 int8", job_name)]),
-                    ("ct2 float32", times[("ct2 float32", job_name)]), (CT2_ALT, times[(CT2_ALT, job_name)])]
-            for name, runs_ in rows:
-                if name == HF_BEST:
-                    med = statistics.median(base)
-                    seg_s = job["n"] / med
-                    add(f"| {job['beams']} | {job['batch_size']} | {job['n']} | *{name}* | {fmt_range(base)} | | "
-                        f"{seg_s:.2f} | {seg_s * mt.OUT_LEN:.0f} | 1 (baseline) | |")
-                    continue
-                got = done(runs_)
-                if not got:
-                    passive, spinning, k = times[("probe", job_name)]
-                    add(f"| {job['beams']} | {job['batch_size']} | {job['n']} | {name} | sat out: probe ({k} "
-                        f"segment(s) × {PROBE_TOKENS} tokens) {spinning:.2f} s vs passive {passive:.2f} s ({spinning / passive:.1f}× slower) "
-                        f"| | | | | |")
-                    continue
-                walls = [w for w, _, _ in got]
-                med = statistics.median(walls)
+
+def _throughput_section(add, mt_res: dict) -> None:
+    """MT throughput of each engine, interleaved rounds."""
+    jobs, times = mt_res["jobs"], mt_res["times"]
+    cpu = mt_res["cpu"]
+    add("## MT throughput on CPU, 2 threads")
+    add("")
+    add(f"Model: random-weight MarianMT of the real opus-mt-zh-en size (d_model {mt.D_MODEL}, "
+        f"{mt.LAYERS}+{mt.LAYERS} layers, {mt.HEADS} heads, FFN {mt.FFN}, vocabulary {mt.VOCAB:,} with "
+        f"`<pad>` last, swish, tied embeddings), built directly from `MarianConfig` (no tokenizer). "
+        f"Inputs: token ids, {mt.SRC_LEN[0]}–{mt.SRC_LEN[1]} per segment (</s> included), drawn "
+        f"with a fixed seed, the same for every engine. Output length forced to {mt.OUT_LEN} tokens "
+        f"(transformers `min_new_tokens = max_new_tokens = {mt.OUT_LEN}`; CTranslate2 "
+        f"`min_decoding_length = max_decoding_length = {mt.OUT_LEN}`), checked on every run, so the "
+        f"compute equals the real model's for a {mt.OUT_LEN}-token translation.")
+    add("")
+    rounds = {job["batch_size"]: len(times[(HF_P, name)]) for name, job in jobs.items()}
+    runs_text = ", ".join(f"{r} runs at batch {bs}" for bs, r in sorted(rounds.items()))
+    add(f"Engines, each in its own worker process: transformers fp32 (`torch.set_num_threads({THREADS})`, "
+        f"`generate`) twice, with the default OpenMP wait policy (threads spin while they wait) and with "
+        f"`OMP_WAIT_POLICY=PASSIVE` (threads sleep); CTranslate2 int8 and float32 "
+        f"(`intra_threads={THREADS}, inter_threads=1`, passive), converted with the engine's "
+        f"`convert_model` (conversion: {mt_res['convert_s']:.0f} s for both, 0 s when cached). One run = "
+        f"all segments of a configuration, in batches of the batch size; {runs_text}, per engine and "
+        f"configuration, after one warm-up run per engine, round-robin with the order rotated every round.")
+    add("")
+    add("The baseline of each round is the faster of the two transformers runs in that round "
+        f"(`{HF_BEST}`): on an idle CPU spinning threads are faster, while other jobs hold a core they "
+        "make transformers many times slower (the waiting thread spins on the core its partner needs, "
+        "at each of the hundreds of small parallel regions per decoding step). Before each configuration "
+        f"both variants translate one batch of it ({PROBE_TOKENS} output tokens per segment); when spinning is "
+        f"more than {SPIN_GIVE_UP:.1f}× slower there, it sits out that configuration (its probe time is shown). "
+        "`× transformers` = median over rounds of (baseline time / engine time), with the range over rounds.")
+    add("")
+    add(f"This section took {cpu['wall'] / 60:.1f} min; other processes used {others_line(times)} of the "
+        f"machine's {os.cpu_count()} cores meanwhile. `others` per row is that share during the row's "
+        "runs (median; non-idle CPU time from /proc/stat minus the worker's own CPU time).")
+    add("")
+    add("| beams | batch | segments/run | engine | wall s, median (min–max) | CPU s | segments/s | target tokens/s | × transformers (range) | others |")
+    add("|---|---|---|---|---|---|---|---|---|---|")
+    headline = {}
+    for job_name, job in jobs.items():
+        base = best_baseline(times, job_name)
+        rows = [(HF_P, times[(HF_P, job_name)]), (HF_S, times[(HF_S, job_name)]),
+                (HF_BEST, None), ("ct2 int8", times[("ct2 int8", job_name)]),
+                ("ct2 float32", times[("ct2 float32", job_name)]), (CT2_ALT, times[(CT2_ALT, job_name)])]
+        for name, runs_ in rows:
+            if name == HF_BEST:
+                med = statistics.median(base)
                 seg_s = job["n"] / med
-                note = ""
-                ratio = ""
-                if not name.startswith("transformers"):
-                    pairs = [b / w for b, w in zip(base, walls)]
-                    ratio = f"**{statistics.median(pairs):.1f}×** ({min(pairs):.1f}–{max(pairs):.1f})"
-                    headline[(job["beams"], job["batch_size"], name)] = statistics.median(pairs)
-                others = statistics.median(o for _, _, o in got)
-                add(f"| {job['beams']} | {job['batch_size']} | {job['n']} | {name}{note} | {fmt_range(walls)} | "
-                    f"{statistics.median(c for _, c, _ in got):.2f} | {seg_s:.2f} | {seg_s * mt.OUT_LEN:.0f} | "
-                    f"{ratio} | {others * 100:.0f}% |")
-        add("")
-        add("Headline, beam 4 (CTranslate2 int8 vs the faster transformers fp32, same round): " + ", ".join(
-            f"batch {bs}: {headline[(4, bs, 'ct2 int8')]:.1f}×" for bs in BATCHES if (4, bs, "ct2 int8") in headline)
-            + f"; {CT2_ALT} (what `--engine ct2` does): " + ", ".join(
-            f"batch {bs}: {headline[(4, bs, CT2_ALT)]:.1f}×" for bs in BATCHES if (4, bs, CT2_ALT) in headline) + ".")
-        add("")
-        add(f"`{CT2_ALT}` is the toolkit's ct2 engine's way of running CTranslate2 "
-            "(`l10n.engines.ct2.thread_layout`): one `translate_batch` call per batch; a batch of two or more "
-            "segments is split in two halves that decode side by side with one thread each "
-            "(`inter_threads=2, intra_threads=1`), while a batch of one segment gets both threads "
-            "(`inter_threads=1, intra_threads=2`, the same as `ct2 int8`). The `ct2 int8` rows use one "
-            "worker with two intra-op threads throughout.")
-        add("")
-        mt_res["headline"] = headline
-
-        add("## Peak memory (RSS) per MT engine")
-        add("")
-        add("Each engine runs in its own process; `VmRSS` after loading the model and `VmHWM` (peak RSS) "
-            "after all throughput runs above (the largest is batch 32, beam 4), from /proc/<pid>/status. "
-            "The CTranslate2 workers do not import torch or transformers; the toolkit's ct2 engine also "
-            "loads the model's transformers tokenizer, which adds the transformers/torch import to its process.")
-        add("")
-        add("| engine | RSS after load, MiB | peak RSS, MiB | load time, s |")
-        add("|---|---|---|---|")
-        for name, m in mt_res["memory"].items():
-            add(f"| {name} | {m['after_load']['VmRSS'] / 1024:.0f} | {m['end']['VmHWM'] / 1024:.0f} | "
-                f"{m['after_load']['loaded_s']:.1f} |")
-        add("")
-        if CT2_ALT in mt_res["memory"]:
-            add(f"The `{CT2_ALT}` worker holds two translators of the same model (the batch-1 layout and the "
-                "split layout), so its RSS counts the int8 weights twice; the toolkit's engine loads one.")
-            add("")
-
-    if levers and mt_res:
-        n = levers["n"]
-        res = levers["results"]
-        names = list(res)
-        base_walls = [w for w, _, _ in res[names[0]]]
-        hf = {bs: statistics.median(best_baseline(mt_res["times"], f"beam4-bs{bs}")) / mt_res["jobs"][f"beam4-bs{bs}"]["n"]
-              for bs in BATCHES if (HF_P, f"beam4-bs{bs}") in mt_res["times"]}
-        hf_best_bs = min(hf, key=hf.get)
-        cpu = levers["cpu"]
-        add("## Levers for CTranslate2 int8 at beam 4")
-        add("")
-        add(f"Each variant translates the same {n} segments (beam 4, {mt.OUT_LEN} target tokens each); "
-            f"variants run interleaved, {len(base_walls)} runs each after a warm-up. `vs baseline` is the "
-            f"median over rounds of (baseline time / variant time) in the same round. `vs transformers` "
-            f"compares the variant's seconds per segment with the faster transformers fp32 at beam 4 in the section "
-            f"above: at batch 8 (the project's default batch size), and at transformers' own best batch "
-            f"size ({hf_best_bs}); those were measured in another section, so they carry more noise.")
-        add("")
-        add(f"This section took {cpu['wall'] / 60:.1f} min; other processes used {others_line(res)} of the "
-            f"machine's CPU meanwhile.")
-        add("")
-        two = hf_best_bs != 8
-        add("| variant | wall s, median (min–max) | CPU s | segments/s | vs baseline (range) | vs transformers bs 8 |"
-            + (f" vs transformers bs {hf_best_bs} |" if two else "") + " others |")
-        add("|---|---|---|---|---|---|---|" + ("---|" if two else ""))
-        lever_ratios = {}
-        for name in names:
-            walls = [w for w, _, _ in res[name]]
-            cpus = [c for _, c, _ in res[name]]
+                add(f"| {job['beams']} | {job['batch_size']} | {job['n']} | *{name}* | {fmt_range(base)} | | "
+                    f"{seg_s:.2f} | {seg_s * mt.OUT_LEN:.0f} | 1 (baseline) | |")
+                continue
+            got = done(runs_)
+            if not got:
+                passive, spinning, k = times[("probe", job_name)]
+                add(f"| {job['beams']} | {job['batch_size']} | {job['n']} | {name} | sat out: probe ({k} "
+                    f"segment(s) × {PROBE_TOKENS} tokens) {spinning:.2f} s vs passive {passive:.2f} s ({spinning / passive:.1f}× slower) "
+                    f"| | | | | |")
+                continue
+            walls = [w for w, _, _ in got]
             med = statistics.median(walls)
-            pairs = [b / w for b, w in zip(base_walls, walls)]
-            per_seg = med / n
-            vs8 = hf.get(8, float("nan")) / per_seg
-            vsbest = hf[hf_best_bs] / per_seg
-            lever_ratios[name] = (statistics.median(pairs), vs8, vsbest)
-            others = statistics.median(o for _, _, o in res[name])
-            add(f"| {name} | {fmt_range(walls)} | {statistics.median(cpus):.2f} | {n / med:.2f} | "
-                f"{statistics.median(pairs):.2f}× ({min(pairs):.2f}–{max(pairs):.2f}) | {vs8:.1f}× |"
-                + (f" {vsbest:.1f}× |" if two else "") + f" {others * 100:.0f}% |")
-        add("")
-        add("The vocabulary shortlist here is synthetic: with random weights there is no real lexical "
-            "table, so the map lists a fixed random set of ids that are always candidates. What it saves "
-            "is real: the output projection (512 × 65,000, two thirds of the decoder's multiply-adds "
-            "per token) shrinks to the shortlist, and beam search sorts over fewer scores. A real "
-            "shortlist comes from word alignments of training data; `vmap=\"target\"` in the engine "
-            "restricts the output to the target SentencePiece pieces only (no data needed; about half "
-            "of opus-mt-zh-en's joint vocabulary, assumed here as 32,000 ids).")
-        add("")
-        levers["ratios"] = lever_ratios
-        levers["hf_best_bs"] = hf_best_bs
+            seg_s = job["n"] / med
+            note = ""
+            ratio = ""
+            if not name.startswith("transformers"):
+                pairs = [b / w for b, w in zip(base, walls)]
+                ratio = f"**{statistics.median(pairs):.1f}×** ({min(pairs):.1f}–{max(pairs):.1f})"
+                headline[(job["beams"], job["batch_size"], name)] = statistics.median(pairs)
+            others = statistics.median(o for _, _, o in got)
+            add(f"| {job['beams']} | {job['batch_size']} | {job['n']} | {name}{note} | {fmt_range(walls)} | "
+                f"{statistics.median(c for _, c, _ in got):.2f} | {seg_s:.2f} | {seg_s * mt.OUT_LEN:.0f} | "
+                f"{ratio} | {others * 100:.0f}% |")
+    add("")
+    add("Headline, beam 4 (CTranslate2 int8 vs the faster transformers fp32, same round): " + ", ".join(
+        f"batch {bs}: {headline[(4, bs, 'ct2 int8')]:.1f}×" for bs in BATCHES if (4, bs, "ct2 int8") in headline)
+        + f"; {CT2_ALT} (what `--engine ct2` does): " + ", ".join(
+        f"batch {bs}: {headline[(4, bs, CT2_ALT)]:.1f}×" for bs in BATCHES if (4, bs, CT2_ALT) in headline) + ".")
+    add("")
+    add(f"`{CT2_ALT}` is the toolkit's ct2 engine's way of running CTranslate2 "
+        "(`l10n.engines.ct2.thread_layout`): one `translate_batch` call per batch; a batch of two or more "
+        "segments is split in two halves that decode side by side with one thread each "
+        "(`inter_threads=2, intra_threads=1`), while a batch of one segment gets both threads "
+        "(`inter_threads=1, intra_threads=2`, the same as `ct2 int8`). The `ct2 int8` rows use one "
+        "worker with two intra-op threads throughout.")
+    add("")
+    mt_res["headline"] = headline
 
-    if cli is not None:
-        add("## `update` and `--check` on synthetic catalogs")
+
+def _memory_section(add, mt_res: dict) -> None:
+    """Peak RSS per engine."""
+    add("## Peak memory (RSS) per MT engine")
+    add("")
+    add("Each engine runs in its own process; `VmRSS` after loading the model and `VmHWM` (peak RSS) "
+        "after all throughput runs above (the largest is batch 32, beam 4), from /proc/<pid>/status. "
+        "The CTranslate2 workers do not import torch or transformers; the toolkit's ct2 engine also "
+        "loads the model's transformers tokenizer, which adds the transformers/torch import to its process.")
+    add("")
+    add("| engine | RSS after load, MiB | peak RSS, MiB | load time, s |")
+    add("|---|---|---|---|")
+    for name, m in mt_res["memory"].items():
+        add(f"| {name} | {m['after_load']['VmRSS'] / 1024:.0f} | {m['end']['VmHWM'] / 1024:.0f} | "
+            f"{m['after_load']['loaded_s']:.1f} |")
+    add("")
+    if CT2_ALT in mt_res["memory"]:
+        add(f"The `{CT2_ALT}` worker holds two translators of the same model (the batch-1 layout and the "
+            "split layout), so its RSS counts the int8 weights twice; the toolkit's engine loads one.")
         add("")
-        if cli.get("skipped"):
-            add(f"Not measured: {cli['skipped']}.")
+
+
+def _lever_section(add, mt_res: dict, levers: dict) -> None:
+    """The CTranslate2 levers, one at a time."""
+    n = levers["n"]
+    res = levers["results"]
+    names = list(res)
+    base_walls = [w for w, _, _ in res[names[0]]]
+    hf = {bs: statistics.median(best_baseline(mt_res["times"], f"beam4-bs{bs}")) / mt_res["jobs"][f"beam4-bs{bs}"]["n"]
+          for bs in BATCHES if (HF_P, f"beam4-bs{bs}") in mt_res["times"]}
+    hf_best_bs = min(hf, key=hf.get)
+    cpu = levers["cpu"]
+    add("## Levers for CTranslate2 int8 at beam 4")
+    add("")
+    add(f"Each variant translates the same {n} segments (beam 4, {mt.OUT_LEN} target tokens each); "
+        f"variants run interleaved, {len(base_walls)} runs each after a warm-up. `vs baseline` is the "
+        f"median over rounds of (baseline time / variant time) in the same round. `vs transformers` "
+        f"compares the variant's seconds per segment with the faster transformers fp32 at beam 4 in the section "
+        f"above: at batch 8 (the project's default batch size), and at transformers' own best batch "
+        f"size ({hf_best_bs}); those were measured in another section, so they carry more noise.")
+    add("")
+    add(f"This section took {cpu['wall'] / 60:.1f} min; other processes used {others_line(res)} of the "
+        f"machine's CPU meanwhile.")
+    add("")
+    two = hf_best_bs != 8
+    add("| variant | wall s, median (min–max) | CPU s | segments/s | vs baseline (range) | vs transformers bs 8 |"
+        + (f" vs transformers bs {hf_best_bs} |" if two else "") + " others |")
+    add("|---|---|---|---|---|---|---|" + ("---|" if two else ""))
+    lever_ratios = {}
+    for name in names:
+        walls = [w for w, _, _ in res[name]]
+        cpus = [c for _, c, _ in res[name]]
+        med = statistics.median(walls)
+        pairs = [b / w for b, w in zip(base_walls, walls)]
+        per_seg = med / n
+        vs8 = hf.get(8, float("nan")) / per_seg
+        vsbest = hf[hf_best_bs] / per_seg
+        lever_ratios[name] = (statistics.median(pairs), vs8, vsbest)
+        others = statistics.median(o for _, _, o in res[name])
+        add(f"| {name} | {fmt_range(walls)} | {statistics.median(cpus):.2f} | {n / med:.2f} | "
+            f"{statistics.median(pairs):.2f}× ({min(pairs):.2f}–{max(pairs):.2f}) | {vs8:.1f}× |"
+            + (f" {vsbest:.1f}× |" if two else "") + f" {others * 100:.0f}% |")
+    add("")
+    add("The vocabulary shortlist here is synthetic: with random weights there is no real lexical "
+        "table, so the map lists a fixed random set of ids that are always candidates. What it saves "
+        "is real: the output projection (512 × 65,000, two thirds of the decoder's multiply-adds "
+        "per token) shrinks to the shortlist, and beam search sorts over fewer scores. A real "
+        "shortlist comes from word alignments of training data; `vmap=\"target\"` in the engine "
+        "restricts the output to the target SentencePiece pieces only (no data needed; about half "
+        "of opus-mt-zh-en's joint vocabulary, assumed here as 32,000 ids).")
+    add("")
+    levers["ratios"] = lever_ratios
+    levers["hf_best_bs"] = hf_best_bs
+
+
+def _cli_section(add, cli: dict) -> None:
+    """update and --check on synthetic catalogs."""
+    add("## `update` and `--check` on synthetic catalogs")
+    add("")
+    if cli.get("skipped"):
+        add(f"Not measured: {cli['skipped']}.")
+    else:
+        add("Synthetic projects (bench/cli_scaling.py): one source document of N distinct Chinese "
+            "sentences built from clauses of the sample article, five to a paragraph; the repository's "
+            "glossary. `update (new)` creates the catalog, `update (again)` re-merges an unchanged "
+            "source into it, `--check` runs the CI checks. One run each (these are single-shot "
+            "commands); wall time and peak RSS of the CLI process (os.wait4).")
+        add("")
+        add("| sentences | entries | source MiB | step | wall s | CPU s | peak RSS MiB | exit |")
+        add("|---|---|---|---|---|---|---|---|")
+        for row in cli["rows"]:
+            for label in ("update (new)", "update (again)", "--check"):
+                r = row.get(label)
+                if r is None:
+                    continue
+                if not r.get("ok"):
+                    add(f"| {row['n']:,} | {row['entries']:,} | {row['source_mb']:.1f} | {label} | {r.get('error')} | | | |")
+                    continue
+                add(f"| {row['n']:,} | {row['entries']:,} | {row['source_mb']:.1f} | {label} | {r['wall']:.2f} | "
+                    f"{r['cpu']:.2f} | {r['maxrss_mib']:.0f} | {r['code']} |")
+    add("")
+
+
+def _verdict_section(add, mt_res: dict, levers: dict | None) -> None:
+    """What the figures say about the goals."""
+    add("## Verdict")
+    add("")
+    head = mt_res["headline"]
+    beam4 = {bs: head.get((4, bs, "ct2 int8")) for bs in BATCHES}
+    best_plain = max(v for v in beam4.values() if v)
+    add("- CTranslate2 int8 vs transformers fp32 (the faster wait policy, per round) at beam 4, same batch size: " + ", ".join(
+        f"batch {bs}: {r:.1f}×" for bs, r in beam4.items() if r) + f"; {CT2_ALT} (`--engine ct2`): " + ", ".join(
+        f"batch {bs}: {head[(4, bs, CT2_ALT)]:.1f}×" for bs in BATCHES if head.get((4, bs, CT2_ALT))) + ".")
+    if levers and "ratios" in levers:
+        best_name = max(levers["ratios"], key=lambda k: levers["ratios"][k][2])
+        best = levers["ratios"][best_name]
+        add(f"- Best lever combination measured: \"{best_name}\": {best[2]:.1f}× transformers at its best "
+            f"batch size ({levers['hf_best_bs']}), {best[1]:.1f}× transformers at batch 8.")
+    goal = all(r and r >= 3 for r in beam4.values())
+    worst_plain = min(v for v in beam4.values() if v)
+    add(f"- Goal ≥3× over transformers fp32 at beam 4: "
+        f"{'met at every batch size measured' if goal else 'not met at every batch size'} with plain int8 "
+        f"and no shortlist ({worst_plain:.1f}× to {best_plain:.1f}×).")
+    alt = {bs: head[(4, bs, CT2_ALT)] for bs in BATCHES if head.get((4, bs, CT2_ALT))}
+    if alt:
+        add("- Goal ≥3× with the toolkit's layout (`--engine ct2`, int8, no shortlist): "
+            + ", ".join(f"batch {bs}: {r:.1f}×" for bs, r in alt.items())
+            + f" — {'met at every batch size measured' if all(r >= 3 for r in alt.values()) else 'not met at every batch size'}.")
+    fp32 = {bs: head.get((4, bs, "ct2 float32")) for bs in BATCHES}
+    add("- Where the gain comes from, beam 4: the CTranslate2 runtime alone (float32 vs transformers fp32) "
+        + ", ".join(f"batch {bs}: {r:.1f}×" for bs, r in fp32.items() if r)
+        + "; int8 on top of it (int8 vs float32 in CTranslate2) "
+        + ", ".join(f"batch {bs}: {beam4[bs] / fp32[bs]:.1f}×" for bs in BATCHES if beam4.get(bs) and fp32.get(bs)) + ".")
+    if levers and "ratios" in levers:
+        vm = {k: v[0] for k, v in levers["ratios"].items() if k.startswith("shortlist")}
+        if vm:
+            add("- What is left is mostly matrix multiplication in the decoder, and the largest single "
+                "one is the 65,000-wide output projection: the shortlist rows above cut it "
+                + ", ".join(f"{k.split(': ', 1)[1]}: {v:.2f}×" for k, v in vm.items())
+                + " against the int8 baseline (synthetic map; a real one needs alignment data, and "
+                "the quality effect must be checked on the real model).")
+    others = [o for (name, _), rows in mt_res["times"].items() if name != "probe" for _, _, o in done(rows)]
+    if others:
+        share = statistics.median(others)
+        if share < 0.05:
+            add(f"- Other processes used a median of {share * 100:.0f}% of the CPU during the MT runs "
+                f"(at most {max(others) * 100:.0f}%): these are figures for an otherwise idle machine.")
         else:
-            add("Synthetic projects (bench/cli_scaling.py): one source document of N distinct Chinese "
-                "sentences built from clauses of the sample article, five to a paragraph; the repository's "
-                "glossary. `update (new)` creates the catalog, `update (again)` re-merges an unchanged "
-                "source into it, `--check` runs the CI checks. One run each (these are single-shot "
-                "commands); wall time and peak RSS of the CLI process (os.wait4).")
-            add("")
-            add("| sentences | entries | source MiB | step | wall s | CPU s | peak RSS MiB | exit |")
-            add("|---|---|---|---|---|---|---|---|")
-            for row in cli["rows"]:
-                for label in ("update (new)", "update (again)", "--check"):
-                    r = row.get(label)
-                    if r is None:
-                        continue
-                    if not r.get("ok"):
-                        add(f"| {row['n']:,} | {row['entries']:,} | {row['source_mb']:.1f} | {label} | {r.get('error')} | | | |")
-                        continue
-                    add(f"| {row['n']:,} | {row['entries']:,} | {row['source_mb']:.1f} | {label} | {r['wall']:.2f} | "
-                        f"{r['cpu']:.2f} | {r['maxrss_mib']:.0f} | {r['code']} |")
-        add("")
+            add(f"- The machine was shared: other processes used a median of {share * 100:.0f}% of the CPU "
+                "during the MT runs. Absolute speeds on an idle machine would be higher; the ratios "
+                "compare engines under the same conditions, round by round.")
+    add("")
 
+
+def write_report(path: Path, args, started: float, machine: dict, mt_res: dict | None,
+                 levers: dict | None, cli: dict | None, quick: bool, sessions: int = 1) -> None:
+    lines: list[str] = []
+    add = lines.append
+    _machine_section(add, args, started, machine, quick, sessions)
+    if mt_res:
+        _throughput_section(add, mt_res)
+        _memory_section(add, mt_res)
+    if levers and mt_res:
+        _lever_section(add, mt_res, levers)
+    if cli is not None:
+        _cli_section(add, cli)
     if mt_res and "headline" in mt_res:
-        add("## Verdict")
-        add("")
-        head = mt_res["headline"]
-        beam4 = {bs: head.get((4, bs, "ct2 int8")) for bs in BATCHES}
-        best_plain = max(v for v in beam4.values() if v)
-        add("- CTranslate2 int8 vs transformers fp32 (the faster wait policy, per round) at beam 4, same batch size: " + ", ".join(
-            f"batch {bs}: {r:.1f}×" for bs, r in beam4.items() if r) + f"; {CT2_ALT} (`--engine ct2`): " + ", ".join(
-            f"batch {bs}: {head[(4, bs, CT2_ALT)]:.1f}×" for bs in BATCHES if head.get((4, bs, CT2_ALT))) + ".")
-        if levers and "ratios" in levers:
-            best_name = max(levers["ratios"], key=lambda k: levers["ratios"][k][2])
-            best = levers["ratios"][best_name]
-            add(f"- Best lever combination measured: \"{best_name}\": {best[2]:.1f}× transformers at its best "
-                f"batch size ({levers['hf_best_bs']}), {best[1]:.1f}× transformers at batch 8.")
-        goal = all(r and r >= 3 for r in beam4.values())
-        worst_plain = min(v for v in beam4.values() if v)
-        add(f"- Goal ≥3× over transformers fp32 at beam 4: "
-            f"{'met at every batch size measured' if goal else 'not met at every batch size'} with plain int8 "
-            f"and no shortlist ({worst_plain:.1f}× to {best_plain:.1f}×).")
-        alt = {bs: head[(4, bs, CT2_ALT)] for bs in BATCHES if head.get((4, bs, CT2_ALT))}
-        if alt:
-            add("- Goal ≥3× with the toolkit's layout (`--engine ct2`, int8, no shortlist): "
-                + ", ".join(f"batch {bs}: {r:.1f}×" for bs, r in alt.items())
-                + f" — {'met at every batch size measured' if all(r >= 3 for r in alt.values()) else 'not met at every batch size'}.")
-        fp32 = {bs: head.get((4, bs, "ct2 float32")) for bs in BATCHES}
-        add("- Where the gain comes from, beam 4: the CTranslate2 runtime alone (float32 vs transformers fp32) "
-            + ", ".join(f"batch {bs}: {r:.1f}×" for bs, r in fp32.items() if r)
-            + "; int8 on top of it (int8 vs float32 in CTranslate2) "
-            + ", ".join(f"batch {bs}: {beam4[bs] / fp32[bs]:.1f}×" for bs in BATCHES if beam4.get(bs) and fp32.get(bs)) + ".")
-        if levers and "ratios" in levers:
-            vm = {k: v[0] for k, v in levers["ratios"].items() if k.startswith("shortlist")}
-            if vm:
-                add("- What is left is mostly matrix multiplication in the decoder, and the largest single "
-                    "one is the 65,000-wide output projection: the shortlist rows above cut it "
-                    + ", ".join(f"{k.split(': ', 1)[1]}: {v:.2f}×" for k, v in vm.items())
-                    + " against the int8 baseline (synthetic map; a real one needs alignment data, and "
-                    "the quality effect must be checked on the real model).")
-        others = [o for (name, _), rows in mt_res["times"].items() if name != "probe" for _, _, o in done(rows)]
-        if others:
-            share = statistics.median(others)
-            if share < 0.05:
-                add(f"- Other processes used a median of {share * 100:.0f}% of the CPU during the MT runs "
-                    f"(at most {max(others) * 100:.0f}%): these are figures for an otherwise idle machine.")
-            else:
-                add(f"- The machine was shared: other processes used a median of {share * 100:.0f}% of the CPU "
-                    "during the MT runs. Absolute speeds on an idle machine would be higher; the ratios "
-                    "compare engines under the same conditions, round by round.")
-        add("")
+        _verdict_section(add, mt_res, levers)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
