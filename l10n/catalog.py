@@ -9,7 +9,8 @@ The PO file is the translators' interface and stays plain GNU gettext:
             `key+ …` (joined with a space) or `key& …` (joined with nothing), so that no tool
             ever re-wraps them and they read back exactly.
   # l10n:   toolkit notes to the translator (missing glossary terms); other `#` lines belong to
-            translators and are never touched.
+            translators and are never touched, nor is a translator's `# l10n: allow <check>…`
+            line (it silences those checks for the entry; see l10n.qa).
 
 Merging follows msgmerge: an unchanged segment keeps its entry; a changed segment takes the
 nearest earlier translation, marked fuzzy with the old msgid as `#|`; a vanished segment's entry
@@ -37,6 +38,7 @@ from .textio import atomic_write, decode_text
 NOTE_KEYS = ("block", "MT", "MT-key", "origin")
 NOTE_LINE = re.compile(r"^(block|MT|MT-key|origin)(:|\+|&) ?(.*)$")
 TOOL_COMMENT = re.compile(r"^l10n(:|\+|&) ?(.*)$")
+ALLOW_COMMENT = re.compile(r"^l10n:\s*allow\b", re.IGNORECASE)
 WRAP_WIDTH = 78
 FUZZY_THRESHOLD = 0.6
 
@@ -152,22 +154,40 @@ def set_notes(entry: polib.POEntry, notes: Notes) -> None:
     entry.comment = notes.render()
 
 
-def tool_messages(entry: polib.POEntry) -> list[str]:
-    lines = (entry.tcomment or "").split("\n") if entry.tcomment else []
-    messages = []
+def _tool_lines(lines: list[str]) -> list[bool]:
+    """Which `# l10n` lines are the toolkit's own: all of them except a translator's
+    `l10n: allow …` line (with any continuation lines), which silences checks for the entry."""
+    own = []
+    in_allow = False
     for line in lines:
         m = TOOL_COMMENT.match(line)
         if m and m.group(1) == ":":
+            in_allow = ALLOW_COMMENT.match(line) is not None
+        elif not m:
+            in_allow = False
+        own.append(bool(m) and not in_allow)
+    return own
+
+
+def tool_messages(entry: polib.POEntry) -> list[str]:
+    lines = (entry.tcomment or "").split("\n") if entry.tcomment else []
+    messages = []
+    for line, own in zip(lines, _tool_lines(lines)):
+        m = TOOL_COMMENT.match(line)
+        if not own:
+            continue
+        if m.group(1) == ":":
             messages.append(m.group(2))
-        elif m and messages:
+        elif messages:
             messages[-1] += (" " if m.group(1) == "+" else "") + m.group(2)
     return messages
 
 
 def set_tool_messages(entry: polib.POEntry, messages: list[str]) -> None:
-    """Replace the toolkit's own `# l10n:` lines; every other translator comment stays as it is."""
+    """Replace the toolkit's own `# l10n:` lines; every other translator comment, `# l10n: allow`
+    lines included, stays as it is."""
     lines = (entry.tcomment or "").split("\n") if entry.tcomment else []
-    kept = [line for line in lines if not TOOL_COMMENT.match(line)]
+    kept = [line for line, own in zip(lines, _tool_lines(lines)) if not own]
     for message in messages:
         kept += encode_field("l10n", message)
     entry.tcomment = "\n".join(kept)

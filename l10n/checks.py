@@ -14,10 +14,10 @@ from typing import Callable, Iterable, Iterator
 import polib
 
 from . import catalog as cat
+from . import qa
 from .config import Config, DocumentPaths
 from .errors import L10nError, Unreadable
 from .glossary import Glossary, parse_glossary
-from .numbers import missing_numbers
 from .segment import Document
 from .textio import decode_text
 
@@ -63,6 +63,7 @@ class Context:
     _catalogs: dict[Path, polib.POFile | L10nError] = field(default_factory=dict)
     _sources: dict[Path, Document | L10nError] = field(default_factory=dict)
     _glossary: Glossary | None = None
+    qa_rows: dict[Path, list] = field(default_factory=dict)   # see _rows()
 
     def catalog(self, doc: DocumentPaths) -> polib.POFile | None:
         """The parsed catalog, or None when it is missing or unreadable (po-syntax reports that)."""
@@ -215,69 +216,85 @@ def check_fuzzy(ctx: Context) -> Iterator[Problem]:
             yield Problem(doc.catalog_display, entry.linenum, "fuzzy", "fuzzy entry in a published document: review it and remove the fuzzy flag")
 
 
-@check("glossary", "glossary terms in the source appear in the reviewed translation as the glossary says")
-def check_glossary(ctx: Context) -> Iterator[Problem]:
-    glossary = ctx.glossary
+# --- segment checks: the translation checks of l10n.qa, over reviewed entries ----------------
+#
+# Each check of l10n.qa is registered here under its own id. They run over the reviewed entries
+# of each document in catalog (= document) order, so that the glossary checks can tell whether a
+# short form's full form came earlier. Every non-obsolete entry with a msgstr, reviewed or not,
+# advances that state. A translator comment `# l10n: allow <id> [<id>…] [— reason]` silences the
+# named checks for its entry; `allow-comment` reports ids that are unknown or silence nothing.
+
+@dataclass
+class _Row:
+    entry: polib.POEntry
+    segment: qa.Segment
+    reviewed: bool
+    odd_words: list[str]
+
+
+def _rows(ctx: Context, doc: DocumentPaths) -> list[_Row]:
+    """The entries of one catalog as qa segments, read once per run and shared by every check."""
+    if doc.catalog not in ctx.qa_rows:
+        rows = []
+        po = ctx.catalog(doc)
+        for entry in po if po is not None else ():
+            if entry.obsolete or not entry.msgstr:
+                continue
+            allow, odd = qa.parse_allow(entry.tcomment or "")
+            block = cat.get_notes(entry).block if entry.comment else ""
+            rows.append(_Row(entry, qa.Segment(entry.msgid, entry.msgstr, block, allow), cat.is_reviewed(entry), odd))
+        ctx.qa_rows[doc.catalog] = rows
+    return ctx.qa_rows[doc.catalog]
+
+
+def _qa_findings(ctx: Context, doc: DocumentPaths, check_id: str, honour_allow: bool = True) -> Iterator[tuple[_Row, qa.Finding]]:
+    spec = qa.CHECKS[check_id]
+    state = qa.DocumentState(ctx.glossary) if spec.uses_document else None
+    blank = qa.DocumentState()
+    for row in _rows(ctx, doc):
+        if row.reviewed and not (honour_allow and check_id in row.segment.allow):
+            for finding in spec.func(row.segment, state or blank):
+                yield row, finding
+        if state is not None:
+            state.advance(row.segment.source, row.segment.target)
+
+
+def _register_qa(check_id: str) -> None:
+    def run(ctx: Context) -> Iterator[Problem]:
+        for doc in ctx.documents:
+            for row, finding in _qa_findings(ctx, doc, check_id):
+                yield Problem(doc.catalog_display, row.entry.linenum, check_id, finding.message)
+
+    run.__name__ = "check_" + check_id.replace("-", "_")
+    check(check_id, qa.CHECKS[check_id].description)(run)
+
+
+for _check_id in qa.CHECKS:
+    _register_qa(_check_id)
+
+
+@check("allow-comment", "each `# l10n: allow` comment names segment checks that it silences")
+def check_allow_comment(ctx: Context) -> Iterator[Problem]:
     for doc in ctx.documents:
-        for entry in ctx.reviewed(doc):
-            for match in dict.fromkeys(m.term for m in glossary.missing(entry.msgid, entry.msgstr)):
-                yield Problem(doc.catalog_display, entry.linenum, "glossary", f"{match.zh} must be translated as {match.en!r} ({glossary.path}:{match.line})")
-
-
-@check("numbers", "every number in the source appears in the translation (Chinese numerals included)")
-def check_numbers(ctx: Context) -> Iterator[Problem]:
-    for doc in ctx.documents:
-        for entry in ctx.reviewed(doc):
-            missing = missing_numbers(entry.msgid, entry.msgstr)
-            if missing:
-                yield Problem(doc.catalog_display, entry.linenum, "numbers", f"number(s) missing from the translation: {', '.join(missing)}")
-
-
-CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
-
-
-@check("cjk-leftover", "no Chinese characters or full-width punctuation in the English")
-def check_cjk(ctx: Context) -> Iterator[Problem]:
-    for doc in ctx.documents:
-        for entry in ctx.reviewed(doc):
-            found = sorted(set(CJK.findall(entry.msgstr)))
-            if found:
-                yield Problem(doc.catalog_display, entry.linenum, "cjk-leftover", f"Chinese characters or full-width punctuation left in the translation: {''.join(found)}")
-
-
-PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("“", "”"))
-
-
-def bracket_problems(text: str) -> list[str]:
-    problems = []
-    stack: list[str] = []
-    closers = {c: o for o, c in PAIRS}
-    openers = {o for o, _ in PAIRS}
-    for ch in text:
-        if ch in openers:
-            stack.append(ch)
-        elif ch in closers:
-            if not stack or stack[-1] != closers[ch]:
-                problems.append(f"unmatched {ch!r}")
-                break
-            stack.pop()
-    if stack and not problems:
-        problems.append(f"unclosed {stack[-1]!r}")
-    if text.count('"') % 2:
-        problems.append('odd number of straight quotes (")')
-    singles = [m.start() for m in re.finditer("‘", text)]
-    closing = [m.start() for m in re.finditer(r"’(?![A-Za-z])", text)]  # ’ before a letter is an apostrophe
-    if len(singles) > len(closing):
-        problems.append("unclosed ‘")
-    return problems
-
-
-@check("brackets-quotes", "brackets and quotation marks are balanced in the translation")
-def check_brackets(ctx: Context) -> Iterator[Problem]:
-    for doc in ctx.documents:
-        for entry in ctx.reviewed(doc):
-            for message in bracket_problems(entry.msgstr):
-                yield Problem(doc.catalog_display, entry.linenum, "brackets-quotes", message)
+        rows = [row for row in _rows(ctx, doc) if row.segment.allow or row.odd_words]
+        if not rows:
+            continue
+        for row in rows:
+            for word in row.odd_words:
+                yield Problem(doc.catalog_display, row.entry.linenum, "allow-comment",
+                              f"{word!r} in `l10n: allow` is not a check id; put the reason after a dash: `l10n: allow <id> — reason`")
+            for check_id in sorted(row.segment.allow - set(qa.CHECKS)):
+                known = "a catalog-wide check, which cannot be allowed per entry" if check_id in REGISTRY else "an unknown check"
+                yield Problem(doc.catalog_display, row.entry.linenum, "allow-comment",
+                              f"`l10n: allow {check_id}`: {check_id!r} is {known}; segment checks: {', '.join(qa.CHECKS)}")
+        used: set[tuple[int, str]] = set()
+        for check_id in sorted({i for row in rows for i in row.segment.allow} & set(qa.CHECKS)):
+            used.update((id(row), check_id) for row, _ in _qa_findings(ctx, doc, check_id, honour_allow=False))
+        for row in rows:
+            for check_id in sorted(row.segment.allow & set(qa.CHECKS)):
+                if row.reviewed and (id(row), check_id) not in used:
+                    yield Problem(doc.catalog_display, row.entry.linenum, "allow-comment",
+                                  f"`l10n: allow {check_id}` silences nothing here: the check finds no problem in this entry; remove it")
 
 
 @check("glossary-file", "glossary.csv is valid")

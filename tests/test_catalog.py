@@ -182,3 +182,16 @@ def test_tool_messages_replace_only_their_own_lines():
     assert len(cat.tool_messages(entry)) == 1
     cat.set_tool_messages(entry, [])
     assert entry.tcomment == "Translator: check with the editor"
+
+
+def test_tool_messages_keep_a_translators_allow_lines():
+    entry = polib.POEntry(msgid="源", msgstr="", tcomment=(
+        "Translator: check with the editor\nl10n: allow glossary-count — the second mention is “which”\n"
+        "l10n: MT missed glossary terms: 复兴号 → Fuxing"))
+    assert cat.tool_messages(entry) == ["MT missed glossary terms: 复兴号 → Fuxing"]
+    cat.set_tool_messages(entry, ["MT output still has Chinese characters or full-width punctuation"])
+    assert entry.tcomment == (
+        "Translator: check with the editor\nl10n: allow glossary-count — the second mention is “which”\n"
+        "l10n: MT output still has Chinese characters or full-width punctuation")
+    cat.set_tool_messages(entry, [])
+    assert entry.tcomment == "Translator: check with the editor\nl10n: allow glossary-count — the second mention is “which”"
