@@ -218,6 +218,8 @@ def date_english(year: int | None, month: int | None, day: int | None) -> str:
 
 FULLWIDTH = str.maketrans("０１２３４５６７８９％", "0123456789%")
 ALNUM_ID = re.compile(r"[0-9]+[A-Za-z][0-9A-Za-z]*|[A-Za-z]+[0-9][0-9A-Za-z]*")
+# digits inside a web or e-mail address are the `verbatim` check's business
+ADDRESS = re.compile(r"(?:https?://|ftp://|www\.)[\x21-\x7e]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 UNIT_SUFFIX = re.compile(r"([0-9]+)(km|kg|kV|kW|kWh|MW|GW|GWh|TWh|mm|cm|nm|m|t|Mbps|Gbps|KB|MB|GB|TB|Hz|kHz|MHz|GHz|mAh|Wh|V|W|h|L|ml|mg|g)")
 ARABIC = r"\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?"
 ATOM = re.compile(rf"(第)?(?:({ARABIC})|([{NUMERAL_CHARS}]+))")
@@ -538,7 +540,11 @@ def source_numbers(text: str) -> list[Number]:
     text = text.translate(FULLWIDTH)
     taken = bytearray(len(text) + 1)
     numbers: list[Number] = []
+    for m in ADDRESS.finditer(text):
+        _mark(taken, m.start(), m.end())
     for m in ALNUM_ID.finditer(text):
+        if taken[m.start()]:
+            continue
         unit = UNIT_SUFFIX.fullmatch(m.group(0))
         if unit:    # 500kV, 10km: a measurement, not an identifier
             value = Decimal(unit.group(1))
@@ -567,7 +573,10 @@ def source_numbers(text: str) -> list[Number]:
 
 def source_identifiers(text: str) -> list[str]:
     """Model numbers and similar (02A01, 06A, C919) that must appear verbatim."""
-    return [m.group(0) for m in ALNUM_ID.finditer(text.translate(FULLWIDTH)) if not UNIT_SUFFIX.fullmatch(m.group(0))]
+    text = text.translate(FULLWIDTH)
+    addresses = [m.span() for m in ADDRESS.finditer(text)] if ("@" in text or "/" in text or "www" in text) else []
+    return [m.group(0) for m in ALNUM_ID.finditer(text)
+            if not UNIT_SUFFIX.fullmatch(m.group(0)) and not any(a <= m.start() < b for a, b in addresses)]
 
 
 # --- reading the English -----------------------------------------------------------------

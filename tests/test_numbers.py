@@ -284,3 +284,9 @@ def test_linear_in_the_number_of_numbers():
     english = ", ".join(str(i) for i in range(1, 1001))
     assert number_problems(source, english) == []
     assert [p.written for p in number_problems(source, english.replace("777,", ""))] == ["777"]
+
+
+def test_digits_inside_web_and_email_addresses_are_left_to_the_verbatim_check():
+    source = "详见https://www.changchun.gov.cn/zw/2023/007.html，或发邮件至news007@ccdaily.cn。"
+    assert source_numbers(source) == []
+    assert source_identifiers(source) == []
