@@ -63,7 +63,7 @@ class Context:
     _catalogs: dict[Path, polib.POFile | L10nError] = field(default_factory=dict)
     _sources: dict[Path, Document | L10nError] = field(default_factory=dict)
     _glossary: Glossary | None = None
-    qa_rows: dict[Path, list] = field(default_factory=dict)   # see _rows()
+    qa_cache: dict = field(default_factory=dict)   # the segment checks' shared work: see _rows()
 
     def catalog(self, doc: DocumentPaths) -> polib.POFile | None:
         """The parsed catalog, or None when it is missing or unreadable (po-syntax reports that)."""
@@ -234,7 +234,8 @@ class _Row:
 
 def _rows(ctx: Context, doc: DocumentPaths) -> list[_Row]:
     """The entries of one catalog as qa segments, read once per run and shared by every check."""
-    if doc.catalog not in ctx.qa_rows:
+    key = ("rows", doc.catalog)
+    if key not in ctx.qa_cache:
         rows = []
         po = ctx.catalog(doc)
         for entry in po if po is not None else ():
@@ -243,20 +244,41 @@ def _rows(ctx: Context, doc: DocumentPaths) -> list[_Row]:
             allow, odd = qa.parse_allow(entry.tcomment or "")
             block = cat.get_notes(entry).block if entry.comment else ""
             rows.append(_Row(entry, qa.Segment(entry.msgid, entry.msgstr, block, allow), cat.is_reviewed(entry), odd))
-        ctx.qa_rows[doc.catalog] = rows
-    return ctx.qa_rows[doc.catalog]
+        ctx.qa_cache[key] = rows
+    return ctx.qa_cache[key]
+
+
+def _document_findings(ctx: Context, doc: DocumentPaths) -> dict[str, list[tuple[_Row, qa.Finding]]]:
+    """The findings of the checks that read the document state, from one pass in document order
+    (they share the state and the glossary counts), allowed or not."""
+    key = ("document", doc.catalog)
+    if key not in ctx.qa_cache:
+        ids = [check_id for check_id, spec in qa.CHECKS.items() if spec.uses_document]
+        found: dict[str, list[tuple[_Row, qa.Finding]]] = {check_id: [] for check_id in ids}
+        state = qa.DocumentState(ctx.glossary)
+        for row in _rows(ctx, doc):
+            if row.reviewed:
+                for check_id in ids:
+                    found[check_id].extend((row, f) for f in qa.CHECKS[check_id].func(row.segment, state))
+            state.advance(row.segment.source, row.segment.target)
+        ctx.qa_cache[key] = found
+    return ctx.qa_cache[key]
+
+
+_NO_DOCUMENT = qa.DocumentState()
 
 
 def _qa_findings(ctx: Context, doc: DocumentPaths, check_id: str, honour_allow: bool = True) -> Iterator[tuple[_Row, qa.Finding]]:
     spec = qa.CHECKS[check_id]
-    state = qa.DocumentState(ctx.glossary) if spec.uses_document else None
-    blank = qa.DocumentState()
+    if spec.uses_document:
+        for row, finding in _document_findings(ctx, doc)[check_id]:
+            if not (honour_allow and check_id in row.segment.allow):
+                yield row, finding
+        return
     for row in _rows(ctx, doc):
         if row.reviewed and not (honour_allow and check_id in row.segment.allow):
-            for finding in spec.func(row.segment, state or blank):
+            for finding in spec.func(row.segment, _NO_DOCUMENT):
                 yield row, finding
-        if state is not None:
-            state.advance(row.segment.source, row.segment.target)
 
 
 def _register_qa(check_id: str) -> None:

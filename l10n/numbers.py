@@ -317,10 +317,12 @@ def _measure_follows(text: str, i: int) -> bool:
 
 def _chinese_atom(text: str, start: int, end: int, ordinal_mark: bool) -> _Atom | None:
     numeral = text[start:end]
+    if numeral == "一" and not ordinal_mark:       # 一路, 一批, 一汽: the commonest case, decided first
+        return None
     # 三至五年: the first end of a range takes the measure word of the second
     measured = _measure_follows(text, end) or (text[end:end + 1] in "至到-—~～" and text[end + 1:end + 2] in DIGITS)
     if not ordinal_mark:
-        if numeral == "一" or numeral[0] in BIG:
+        if numeral[0] in BIG:
             return None
         if start and text[start - 1] in VAGUE_BEFORE and numeral[0] in UNITS:
             return None
@@ -611,10 +613,8 @@ EN_DIGITS = re.compile(
     r"(?<![a-z0-9.])(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(\.\d+)?(st|nd|rd|th)?"
     r"(?:\s?-?\s?((?i:thousand|million|billion|trillion|bn|mn|tn))\b)?"
 )
-EN_WORD = re.compile(r"[A-Za-z]+")
 WORD_GAP = re.compile(r"[ \t\u00a0-]+")
 EN_LINK = re.compile(r"\s*(?:-|–|—|to|and|or|through)\s*", re.IGNORECASE)
-MONTH_RE = re.compile(r"\b(" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")\b")
 ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 PERCENT_AFTER = re.compile(r"\s?(?:%|percent\b|per\s+cent\b|pct\b)", re.IGNORECASE)
 POINT_AFTER = re.compile(r"[\s-]?(?:percentage[\s-]points?\b|points?\b|pp\b)", re.IGNORECASE)
@@ -658,7 +658,8 @@ class EnglishNumbers:
             value = Decimal(m.group(1).replace(",", "") + (m.group(2) or ""))
             scale = SCALE_WORDS[m.group(4).lower()] if m.group(4) else None
             raw.append((value, m.start(), m.start() + len(m.group(1)) + len(m.group(2) or ""), scale, m.end()))
-        raw += _word_numbers(text)
+        words = [(m.group(0), m.start(), m.end()) for m in EN_WORD.finditer(text)]
+        raw += _word_numbers(text, words)
         raw.sort(key=lambda r: r[1])
         chains: list[list] = []
         for item in raw:
@@ -680,7 +681,7 @@ class EnglishNumbers:
         for token in tokens:
             self.by_value.setdefault(token.value, []).append(token)
         self.values = self.by_value.keys()
-        self.months = {MONTH_NAMES[m.group(1)] for m in MONTH_RE.finditer(text)}
+        self.months = {MONTH_NAMES[w] for w, _, _ in words if w in MONTH_NAMES}
         for m in ISO_DATE.finditer(text):
             self.months.add(int(m.group(2)))
 
@@ -739,10 +740,16 @@ class EnglishNumbers:
         return re.search(pattern, self.text, re.IGNORECASE) is not None
 
 
-def _word_numbers(text: str) -> list[tuple[Decimal, int, int, None, int]]:
-    """Spelled-out numbers: thirty-five thousand, a hundred, one hundred and five, twenty-first."""
+EN_WORD = re.compile(r"[A-Za-z]+")
+NUMBER_VOCABULARY = frozenset([*WORDS, *LOOSE, *ORDINALS, *MAGNITUDE, "hundred", "a", "an"])
+
+
+def _word_numbers(text: str, tokens: list[tuple[str, int, int]]) -> list[tuple[Decimal, int, int, None, int]]:
+    """Spelled-out numbers: thirty-five thousand, a hundred, one hundred and five, twenty-first.
+    Only the number words of the text are kept, then grouped."""
     found = []
-    words = [(m.group(0).lower(), m.start(), m.end()) for m in EN_WORD.finditer(text)]
+    vocabulary = NUMBER_VOCABULARY
+    words = [(w, start, end) for word, start, end in tokens if (w := word.lower()) in vocabulary]
     i = 0
     while i < len(words):
         word, start, end = words[i]
@@ -755,15 +762,17 @@ def _word_numbers(text: str) -> list[tuple[Decimal, int, int, None, int]]:
         j, last_end = i, start
         while j < len(words):
             w, s, e = words[j]
-            if j > i and not WORD_GAP.fullmatch(text, last_end, s):
-                break
-            if j == i and w in ("a", "an"):
-                if not (j + 1 < len(words) and words[j + 1][0] in ("hundred", *MAGNITUDE)):
+            if j > i:
+                gap = text[last_end:s]
+                joined = WORD_GAP.fullmatch(gap) is not None
+                # "one hundred and five": and after hundred/thousand, before a small number
+                if not joined and not (re.fullmatch(r"\s+and\s+", gap) and current % 100 == 0 and (current or total)
+                                       and w in WORDS):
+                    break
+            if w in ("a", "an"):
+                if j > i or not (j + 1 < len(words) and words[j + 1][0] in ("hundred", *MAGNITUDE)):
                     break
                 current = 1
-            elif w == "and" and numeric and j + 1 < len(words) and words[j + 1][0] in WORDS and current % 100 == 0 \
-                    and (current or total):
-                pass
             elif w in WORDS:
                 small = WORDS[w]
                 if not (current % 100 == 0 or (current % 100 >= 20 and current % 10 == 0 and small < 10)):
@@ -786,12 +795,12 @@ def _word_numbers(text: str) -> list[tuple[Decimal, int, int, None, int]]:
                 last_end = e
                 j += 1
                 break
-            else:
+            else:   # a loose word (twice, dozen) ends the group
                 break
             last_end = e
             j += 1
         if not numeric:
-            i += 1
+            i = max(j, i + 1)
             continue
         found.append((Decimal(total + current), start, last_end, None, last_end))
         if total and words[i][0] in WORDS:      # "two million" also holds the 2

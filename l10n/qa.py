@@ -48,9 +48,18 @@ class DocumentState:
     def __init__(self, glossary: Glossary | None = None):
         self.glossary = glossary or Glossary("", [])
         self.introduced: set[str] = set()
+        self._counts: tuple[str, str, list] | None = None   # the glossary counts at this position
+
+    def counts(self, source: str, target: str) -> list["TermCount"]:
+        """glossary_counts for a segment at the current position, computed once for all the
+        checks that need them."""
+        if self._counts is None or self._counts[:2] != (source, target):
+            self._counts = (source, target, glossary_counts(source, target, self.glossary, self))
+        return self._counts[2]
 
     def advance(self, source: str, target: str) -> None:
         """Record what the translation of one more segment introduced."""
+        self._counts = None
         if not target:
             return
         for term in {m.term for m in self.glossary.find(source)}:
@@ -132,26 +141,18 @@ def parse_allow(comment: str) -> tuple[frozenset[str], list[str]]:
 
 # --- glossary -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Span:
-    start: int
-    end: int
-    form: str
-    short: bool
-
-
-def _spans(term: Term, target: str) -> list[_Span]:
-    spans = []
-    for form in term.forms:
-        for m in _form_pattern(form).finditer(target):
-            spans.append(_Span(m.start(), m.end(), form, form in term.short))
-    # "CRRC Changchun Railway Vehicles" also holds the short form "CRRC Changchun": keep the longest
-    spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
-    kept: list[_Span] = []
-    for span in spans:
-        if kept and span.start < kept[-1].end:
-            continue
-        kept.append(span)
+def _spans(term: Term, target: str) -> list[tuple[int, int, bool, str]]:
+    """(start, end, is a short form, the form) of each rendering of the term in the target; where forms
+    overlap ("CRRC Changchun Railway Vehicles" holds the short form "CRRC Changchun") the longest
+    one stands."""
+    spans = [(m.start(), m.end(), form in term.short, form) for form in term.forms for m in _form_pattern(form).finditer(target)]
+    if len(spans) < 2:
+        return spans
+    spans.sort(key=lambda s: (s[0], s[0] - s[1]))
+    kept = [spans[0]]
+    for span in spans[1:]:
+        if span[0] >= kept[-1][1]:
+            kept.append(span)
     return kept
 
 
@@ -174,31 +175,33 @@ def glossary_counts(source: str, target: str, glossary: Glossary, document: Docu
     needed: dict[Term, int] = {}
     for m in matches:
         needed[m.term] = needed.get(m.term, 0) + 1
-    candidates: dict[Term, list[_Span]] = {}
+    candidates: dict[Term, list[tuple[int, int, bool, str]]] = {}
     early: dict[Term, str] = {}
     for term in needed:
         spans = _spans(term, target)
-        introduced = document is not None and document.is_introduced(term)
-        first_full = min((s.start for s in spans if not s.short), default=None)
-        usable = []
-        for span in spans:
-            if span.short and not introduced and (first_full is None or span.start < first_full):
-                early.setdefault(term, span.form)
-                continue
-            usable.append(span)
-        candidates[term] = usable
+        if term.short and any(span[2] for span in spans):
+            introduced = document is not None and document.is_introduced(term)
+            first_full = min((span[0] for span in spans if not span[2]), default=None)
+            usable = []
+            for span in spans:
+                if span[2] and not introduced and (first_full is None or span[0] < first_full):
+                    early.setdefault(term, span[3])
+                    continue
+                usable.append(span)
+            spans = usable
+        candidates[term] = spans
     claimed: list[tuple[int, int]] = []
     counts = []
     # terms with fewer candidate renderings choose first, so that a shared form is not taken
     # by a term that had others to choose from
     for term in sorted(needed, key=lambda t: (len(candidates[t]), t.line)):
         found = 0
-        for span in candidates[term]:
+        for start, end, _, _ in candidates[term]:
             if found == needed[term]:
                 break
-            if any(span.start < b and a < span.end for a, b in claimed):
+            if any(start < b and a < end for a, b in claimed):
                 continue
-            claimed.append((span.start, span.end))
+            claimed.append((start, end))
             found += 1
         counts.append(TermCount(term, needed[term], found, early.get(term, "")))
     order = {m.term: i for i, m in reversed(list(enumerate(matches)))}
@@ -215,7 +218,7 @@ def _term_data(c: TermCount, glossary: Glossary) -> dict:
 def glossary_terms(segment: Segment, document: DocumentState) -> list[Finding]:
     g = document.glossary
     findings = []
-    for c in glossary_counts(segment.source, segment.target, g, document):
+    for c in document.counts(segment.source, segment.target):
         if c.found:
             continue
         message = f"{c.term.zh} must be translated as {c.term.en!r} ({g.path}:{c.term.line})"
@@ -230,7 +233,7 @@ def glossary_terms(segment: Segment, document: DocumentState) -> list[Finding]:
 def glossary_count(segment: Segment, document: DocumentState) -> list[Finding]:
     g = document.glossary
     findings = []
-    for c in glossary_counts(segment.source, segment.target, g, document):
+    for c in document.counts(segment.source, segment.target):
         if 0 < c.found < c.needed:
             findings.append(Finding("glossary-count", (
                 f"{c.term.zh} occurs {c.needed} times in the source but {c.term.en!r} (or a variant) only "
@@ -269,6 +272,8 @@ def cjk_leftover(segment: Segment, document: DocumentState) -> list[Finding]:
 
 
 PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("“", "”"))
+BRACKET_CHARS = re.compile(r"[()\[\]{}“”]")
+CLOSING_SINGLE = re.compile(r"’(?![A-Za-z])")   # ’ before a letter is an apostrophe
 
 
 def bracket_problems(text: str) -> list[str]:
@@ -276,7 +281,7 @@ def bracket_problems(text: str) -> list[str]:
     stack: list[str] = []
     closers = {c: o for o, c in PAIRS}
     openers = {o for o, _ in PAIRS}
-    for ch in text:
+    for ch in BRACKET_CHARS.findall(text):
         if ch in openers:
             stack.append(ch)
         elif ch in closers:
@@ -289,8 +294,7 @@ def bracket_problems(text: str) -> list[str]:
     if text.count('"') % 2:
         problems.append('odd number of straight quotes (")')
     singles = text.count("‘")
-    closing = len(re.findall(r"’(?![A-Za-z])", text))  # ’ before a letter is an apostrophe
-    if singles > closing:
+    if singles and singles > len(CLOSING_SINGLE.findall(text)):
         problems.append("unclosed ‘")
     return problems
 
@@ -302,7 +306,7 @@ def brackets_quotes(segment: Segment, document: DocumentState) -> list[Finding]:
 
 # --- words and spaces ------------------------------------------------------------------------
 
-DOUBLED = re.compile(r"\b([A-Za-z]+(?:['’][A-Za-z]+)?)\s+(\1)\b", re.IGNORECASE)
+DOUBLED = re.compile(r"\b([A-Za-z]++(?:['’][A-Za-z]++)?+)\s++(\1)\b", re.IGNORECASE)
 LEGITIMATE_DOUBLES = {"had had", "that that"}
 
 
@@ -345,6 +349,9 @@ DOUBLE_SPACE = re.compile(r"(?<=\S)[ \t\u00a0]{2,}(?=\S)|(?<=\S)\t(?=\S)")
 
 @qa_check("double-space", "no run of two or more spaces inside the translation")
 def double_space(segment: Segment, document: DocumentState) -> list[Finding]:
+    target = segment.target
+    if "  " not in target and "\t" not in target and "\u00a0" not in target:
+        return []
     if DOUBLE_SPACE.search(segment.source):
         return []
     findings = []
@@ -402,7 +409,6 @@ def verbatim(segment: Segment, document: DocumentState) -> list[Finding]:
 ZH_CLOSERS = "”’」』）)》】\"' \u3000"
 EN_CLOSERS = "”’\"')]»】 "
 ZH_SENTENCE_END = re.compile(r"(?:[。！？!?]|…{1,2}|\.{3,6})$")
-EN_SENTENCE_END = re.compile(r"(?:[.!?…])$")
 
 
 @qa_check("final-punctuation", "a source sentence ending in 。！？ or …… has an English sentence end (headings, kickers, headlines and bylines excepted)")
@@ -410,11 +416,11 @@ def final_punctuation(segment: Segment, document: DocumentState) -> list[Finding
     if segment.block in TITLE_KINDS:
         return []
     source = segment.source.rstrip(ZH_CLOSERS)
-    m = ZH_SENTENCE_END.search(source)
+    m = ZH_SENTENCE_END.search(source[-8:])
     if not m:
         return []
     target = segment.target.rstrip(EN_CLOSERS + "\n")
-    if not target or EN_SENTENCE_END.search(target):
+    if not target or target[-1] in ".!?…":
         return []
     mark = m.group(0)
     tail = " ".join(target.split()[-4:])
