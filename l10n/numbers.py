@@ -226,6 +226,7 @@ ATOM = re.compile(rf"(第)?(?:({ARABIC})|([{NUMERAL_CHARS}]+))")
 FRACTION = re.compile(rf"({ARABIC}|[{NUMERAL_CHARS}]+)分之({ARABIC}|[{NUMERAL_CHARS}点]+)")
 PLAN = re.compile(r"十([一二三四五])五(?![年个万亿])")
 DOT_DATE = re.compile(r"(?<![\d.])(\d{1,2})·(\d{1,2})(?!\d)")
+DECIMAL_POINT = re.compile(r"点([零〇一二三四五六七八九]+)")
 RANGE_LINK = re.compile(r"\s*(?:—{1,2}|[-–~～至到－])\s*")
 HOLIDAY_AFTER = ("黄金周", "假期", "长假", "国庆", "期间")
 
@@ -375,6 +376,10 @@ def _atoms(text: str, taken: bytearray) -> list[_Atom]:
             if atom is None:
                 continue
             year_like = len(m.group(3)) == 4 and all(c in DIGITS for c in m.group(3))
+            point = DECIMAL_POINT.match(text, atom.end)
+            if point and atom.pair is None and not ordinal_mark:     # 三点五倍 = 3.5 times
+                atom.value = Decimal(f"{int(atom.value)}.{''.join(str(DIGITS[c]) for c in point.group(1))}")
+                atom.end = point.end()
         if atom.pair is None:
             atom.unit, atom.end = _unit(text, atom.end, atom.value, year_like)
         if ordinal_mark:
@@ -639,66 +644,75 @@ UNIT_AFTER = {unit: re.compile(rf"(?:[\s-]+[A-Za-z’']+){{0,2}}?[\s-]+(?:{w})\b
 FIRST_MONTHS = re.compile(r"\bfirst\s+(\w+)[\s-]+(months|quarters)\b|\bfirst\s+(half|quarter)\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class _Token:
-    value: Decimal
-    start: int
-    end: int           # end of the number, its multiplier included
-    chain_start: int   # "50-100 million yuan": the joined group, so that what stands before
-    chain_end: int     # or after it (a currency, %) belongs to each number in it
-
-
 class EnglishNumbers:
-    """The numbers an English text holds, with where they stand; read once per text."""
+    """The numbers an English text holds, with where they stand. Digits are read at once; number
+    words and month names only when a digit reading does not settle a question (most news copy
+    writes its numbers in digits)."""
 
     def __init__(self, text: str):
         self.text = text
-        raw: list[tuple[Decimal, int, int, int | None, int]] = []   # value, start, end, scale, end with scale
+        self._digits: list[tuple[Decimal, int, int, int | None, int]] = []   # value, start, end, scale, end with scale
         for m in EN_DIGITS.finditer(text):
             value = Decimal(m.group(1).replace(",", "") + (m.group(2) or ""))
             scale = SCALE_WORDS[m.group(4).lower()] if m.group(4) else None
-            raw.append((value, m.start(), m.start() + len(m.group(1)) + len(m.group(2) or ""), scale, m.end()))
-        words = [(m.group(0), m.start(), m.end()) for m in EN_WORD.finditer(text)]
-        raw += _word_numbers(text, words)
-        raw.sort(key=lambda r: r[1])
+            self._digits.append((value, m.start(), m.start() + len(m.group(1)) + len(m.group(2) or ""), scale, m.end()))
+        self._words: list[tuple[str, int, int]] | None = None
+        self.by_value = self._index(self._digits)
+
+    def _index(self, raw: list) -> dict[Decimal, list[tuple[int, int, int, int]]]:
+        """value → (start, end, chain start, chain end) of each number. Numbers joined by -, to,
+        and, or form a chain ("50-100 million yuan") whose multiplier and surroundings (a currency,
+        %) belong to each of them."""
+        text = self.text
         chains: list[list] = []
         for item in raw:
             if chains and item[1] >= chains[-1][-1][4] and EN_LINK.fullmatch(text, chains[-1][-1][4], item[1]):
                 chains[-1].append(item)
             else:
                 chains.append([item])
-        tokens: list[_Token] = []
+        by_value: dict[Decimal, list[tuple[int, int, int, int]]] = {}
         for chain in chains:
             c_start, c_end = chain[0][1], chain[-1][4]
             last_value, last_scale = chain[-1][0], chain[-1][3]
             for value, start, end, scale, full_end in chain:
-                tokens.append(_Token(value, start, end, c_start, c_end))
+                by_value.setdefault(value, []).append((start, end, c_start, c_end))
                 if scale:
-                    tokens.append(_Token(value * scale, start, full_end, c_start, c_end))
+                    by_value.setdefault(value * scale, []).append((start, full_end, c_start, c_end))
                 elif last_scale and value <= last_value:      # "50-100 million": 50 million too
-                    tokens.append(_Token(value * last_scale, start, full_end, c_start, c_end))
-        self.by_value: dict[Decimal, list[_Token]] = {}
-        for token in tokens:
-            self.by_value.setdefault(token.value, []).append(token)
-        self.values = self.by_value.keys()
-        self.months = {MONTH_NAMES[w] for w, _, _ in words if w in MONTH_NAMES}
-        for m in ISO_DATE.finditer(text):
-            self.months.add(int(m.group(2)))
+                    by_value.setdefault(value * last_scale, []).append((start, full_end, c_start, c_end))
+        return by_value
+
+    def _read_words(self) -> bool:
+        """Add the spelled-out numbers; False when they were already read."""
+        if self._words is not None:
+            return False
+        self._words = [(m.group(0), m.start(), m.end()) for m in EN_WORD.finditer(self.text)]
+        raw = sorted(self._digits + _word_numbers(self.text, self._words), key=lambda r: r[1])
+        self.by_value = self._index(raw)
+        return True
+
+    def _any(self, value: Decimal, test) -> bool:
+        if any(test(t) for t in self.by_value.get(value, ())):
+            return True
+        return self._read_words() and any(test(t) for t in self.by_value.get(value, ()))
+
+    @property
+    def values(self) -> set[Decimal]:
+        self._read_words()
+        return set(self.by_value)
 
     def has(self, value: Decimal) -> bool:
-        return value in self.values
+        return self._any(value, lambda t: True)
 
     def _followed(self, value: Decimal, pattern: re.Pattern) -> bool:
-        return any(pattern.match(self.text, t.end) or pattern.match(self.text, t.chain_end)
-                   for t in self.by_value.get(value, ()))
+        return self._any(value, lambda t: pattern.match(self.text, t[1]) or pattern.match(self.text, t[3]))
 
     def has_percent(self, value: Decimal, point: bool = False) -> bool:
         return self._followed(value, POINT_AFTER if point else PERCENT_AFTER)
 
     def has_money(self, value: Decimal, code: str) -> bool:
         before = CURRENCY_BEFORE_RE[code]
-        if any(before.search(self.text, max(0, t.chain_start - 8), t.chain_start)
-               for t in self.by_value.get(value, ())):
+        if self._any(value, lambda t: before.search(self.text, max(0, t[2] - 8), t[2])):
             return True
         return self._followed(value, CURRENCY_AFTER_RE[code])
 
@@ -715,7 +729,10 @@ class EnglishNumbers:
         return False
 
     def has_month(self, month: int) -> bool:
-        return month in self.months
+        self._read_words()
+        if month in {MONTH_NAMES[w] for w, _, _ in self._words if w in MONTH_NAMES}:
+            return True
+        return any(int(m.group(2)) == month for m in ISO_DATE.finditer(self.text))
 
     def has_first_months(self, months: int) -> bool:
         """The first nine months, the first three quarters, the first half (1—9月, 1—6月)."""

@@ -59,10 +59,15 @@ class DocumentState:
 
     def advance(self, source: str, target: str) -> None:
         """Record what the translation of one more segment introduced."""
+        known = self._counts
         self._counts = None
         if not target:
             return
-        for term in {m.term for m in self.glossary.find(source)}:
+        if known is not None and known[:2] == (source, target):
+            terms = {c.term for c in known[2]}
+        else:
+            terms = {m.term for m in self.glossary.find(source)}
+        for term in terms:
             if term.short:
                 for form in term.full_forms:
                     if form not in self.introduced and _form_pattern(form).search(target):

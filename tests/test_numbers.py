@@ -169,7 +169,8 @@ CASES = [
     ('平台02A01星', ['the Pingtai 02A01 satellite'],
      'the Pingtai 02A1 satellite', '02A01 → expected 02A01'),
     ('百星飞天', ['100 satellites in space', 'a hundred satellites'],
-     'satellites in space', '百 → expected 100'),
+     'satellites in space', '百 → expected 100'),    ('出口增长三点五倍。', ['Exports grew 3.5 times.', 'a 3.5-fold increase in exports'],
+     'Exports grew three times.', '三点五倍 → expected 3.5 times'),
 ]
 
 
