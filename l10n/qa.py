@@ -22,7 +22,6 @@ from .numbers import number_problems
 
 # --- the data ---------------------------------------------------------------------------------
 
-SENTENCE_KINDS = ("paragraph", "list-item", "caption", "credit")
 TITLE_KINDS = ("kicker", "headline", "subtitle", "byline", "heading")
 
 
