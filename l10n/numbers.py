@@ -865,7 +865,7 @@ def _accepts_fraction(en: EnglishNumbers, n: Number, translation: str) -> bool:
     share = num * 100 / den
     if en.has_percent(share.quantize(Decimal(1))) or en.has_percent(share.quantize(Decimal("0.1")).normalize()):
         return True
-    words = DENOMINATOR_WORDS.get(int(den), (ordinal(den),))
+    words = DENOMINATOR_WORDS.get(int(den), (ordinal(den),)) + (("fourth",) if den == 4 else ())
     if not re.search(rf"\b(?:{'|'.join(words)})", translation, re.IGNORECASE):
         return False
     return num == 1 or en.has(num)

@@ -78,7 +78,7 @@ CASES = [
      'It will be done in two days.', '两三 → expected two or three'),
     ('三分之一的企业', ['one third of the enterprises', 'a third of firms', 'one-third of firms', '1/3 of firms', '33% of firms'],
      'one quarter of the enterprises', '三分之一 → expected one third'),
-    ('四分之三的订单', ['three quarters of the orders', 'three-quarters of orders', '75% of orders', '3/4 of orders'],
+    ('四分之三的订单', ['three quarters of the orders', 'three-quarters of orders', '75% of orders', '3/4 of orders', 'three fourths of orders'],
      'three fifths of the orders', '四分之三 → expected three quarters'),
     ('产量是去年的3倍。', ["Output is three times last year's.", 'Output tripled.', 'a threefold rise'],
      'Output doubled.', '3倍 → expected three times'),
