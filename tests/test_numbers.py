@@ -279,8 +279,8 @@ def test_two_number_words_in_a_row_are_not_added_up():
     assert {Decimal(2), Decimal(3)} <= target_values("the two three-year plans")
 
 
-def test_linear_in_the_number_of_numbers():
-    # a long segment is read in one pass: a thousand numbers and their English
+def test_a_thousand_numbers_in_one_segment():
+    # every number of a long segment is checked, and only the missing one is reported
     source = "，".join(f"{i}家" for i in range(1, 1001))
     english = ", ".join(str(i) for i in range(1, 1001))
     assert number_problems(source, english) == []
