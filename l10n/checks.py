@@ -13,13 +13,13 @@ from typing import Callable, Iterable, Iterator
 
 import polib
 
+from . import qa
 from .config import Config, DocumentPaths
 from .errors import L10nError, RunStage, Unreadable
 from .glossary import Glossary, parse_glossary
-from .numbers import missing_numbers
+from .notes import get_notes
 from .pofile import REQUIRED_HEADERS, UPDATE, is_reviewed, read_catalog
 from .problems import Problem, shorten
-from .script import cjk_leftovers
 from .segment import Document
 from .textio import read_text
 
@@ -53,6 +53,7 @@ class Context:
     _catalogs: dict[Path, polib.POFile | L10nError] = field(default_factory=dict)
     _sources: dict[Path, Document | L10nError] = field(default_factory=dict)
     _glossary: tuple[Glossary, list[Problem], L10nError | None] | None = None
+    qa_cache: dict = field(default_factory=dict)  # the segment checks' shared work: see _rows()
 
     def catalog(self, doc: DocumentPaths) -> polib.POFile | None:
         """The parsed catalog, or None when it is missing or unreadable (po-syntax reports that)."""
@@ -208,66 +209,111 @@ def check_fuzzy(ctx: Context) -> Iterator[Problem]:
             yield Problem(doc.catalog_display, entry.msgstr_line, "fuzzy", "fuzzy entry in a published document: review it and remove the fuzzy flag")
 
 
-@check("glossary", "glossary terms in the source appear in the reviewed translation as the glossary says")
-def check_glossary(ctx: Context) -> Iterator[Problem]:
-    glossary = ctx.glossary
+# --- segment checks: the translation checks of l10n.qa, over reviewed entries ----------------
+#
+# Each check of l10n.qa is registered here under its own id. They run over the reviewed entries
+# of each document in catalog (= document) order, so that the glossary checks can tell whether a
+# short form's full form came earlier. Every non-obsolete entry with a msgstr, reviewed or not,
+# advances that state. A translator comment `# l10n: allow <id> [<id>…] [— reason]` silences the
+# named checks for its entry; `allow-comment` reports ids that are unknown or silence nothing.
+
+@dataclass
+class _Row:
+    entry: polib.POEntry
+    segment: qa.Segment
+    reviewed: bool
+    odd_words: list[str]
+
+
+def _rows(ctx: Context, doc: DocumentPaths) -> list[_Row]:
+    """The entries of one catalog as qa segments, read once per run and shared by every check."""
+    key = ("rows", doc.catalog)
+    if key not in ctx.qa_cache:
+        rows = []
+        po = ctx.catalog(doc)
+        for entry in po if po is not None else ():
+            if entry.obsolete or not entry.msgstr:
+                continue
+            allow, odd = qa.parse_allow(entry.tcomment or "")
+            block = get_notes(entry).block if entry.comment else ""
+            rows.append(_Row(entry, qa.Segment(entry.msgid, entry.msgstr, block, allow), is_reviewed(entry), odd))
+        ctx.qa_cache[key] = rows
+    return ctx.qa_cache[key]
+
+
+def _document_findings(ctx: Context, doc: DocumentPaths) -> dict[str, list[tuple[_Row, qa.Finding]]]:
+    """The findings of the checks that read the document state, from one pass in document order
+    (they share the state and the glossary counts), allowed or not."""
+    key = ("document", doc.catalog)
+    if key not in ctx.qa_cache:
+        ids = [check_id for check_id, spec in qa.CHECKS.items() if spec.uses_document]
+        found: dict[str, list[tuple[_Row, qa.Finding]]] = {check_id: [] for check_id in ids}
+        state = qa.DocumentState(ctx.glossary)
+        for row in _rows(ctx, doc):
+            if row.reviewed:
+                for check_id in ids:
+                    found[check_id].extend((row, f) for f in qa.CHECKS[check_id].func(row.segment, state))
+            state.advance(row.segment.source, row.segment.target)
+        ctx.qa_cache[key] = found
+    return ctx.qa_cache[key]
+
+
+_NO_DOCUMENT = qa.DocumentState()
+# The checks a translator comment can silence for one entry.
+ALLOWED_PER_ENTRY = frozenset(qa.CHECKS) | {"consistency"}
+
+
+def _qa_findings(ctx: Context, doc: DocumentPaths, check_id: str, honour_allow: bool = True) -> Iterator[tuple[_Row, qa.Finding]]:
+    spec = qa.CHECKS[check_id]
+    if spec.uses_document:
+        for row, finding in _document_findings(ctx, doc)[check_id]:
+            if not (honour_allow and check_id in row.segment.allow):
+                yield row, finding
+        return
+    for row in _rows(ctx, doc):
+        if row.reviewed and not (honour_allow and check_id in row.segment.allow):
+            for finding in spec.func(row.segment, _NO_DOCUMENT):
+                yield row, finding
+
+
+def _register_qa(check_id: str) -> None:
+    def run(ctx: Context) -> Iterator[Problem]:
+        for doc in ctx.documents:
+            for row, finding in _qa_findings(ctx, doc, check_id):
+                yield Problem(doc.catalog_display, row.entry.msgstr_line, check_id, finding.message)
+
+    run.__name__ = "check_" + check_id.replace("-", "_")
+    check(check_id, qa.CHECKS[check_id].description)(run)
+
+
+for _check_id in qa.CHECKS:
+    _register_qa(_check_id)
+
+
+@check("allow-comment", "each `# l10n: allow` comment names segment checks that it silences")
+def check_allow_comment(ctx: Context) -> Iterator[Problem]:
     for doc in ctx.documents:
-        for entry in ctx.reviewed(doc):
-            for match in dict.fromkeys(m.term for m in glossary.missing(entry.msgid, entry.msgstr)):
-                yield Problem(doc.catalog_display, entry.msgstr_line, "glossary", f"{match.zh} must be translated as {match.en!r} ({glossary.path}:{match.line})")
-
-
-@check("numbers", "every number in the source appears in the translation (Chinese numerals included)")
-def check_numbers(ctx: Context) -> Iterator[Problem]:
-    for doc in ctx.documents:
-        for entry in ctx.reviewed(doc):
-            missing = missing_numbers(entry.msgid, entry.msgstr)
-            if missing:
-                yield Problem(doc.catalog_display, entry.msgstr_line, "numbers", f"number(s) missing from the translation: {', '.join(missing)}")
-
-
-@check("cjk-leftover", "no Chinese characters or full-width punctuation in the English")
-def check_cjk(ctx: Context) -> Iterator[Problem]:
-    for doc in ctx.documents:
-        for entry in ctx.reviewed(doc):
-            found = cjk_leftovers(entry.msgstr)
-            if found:
-                yield Problem(doc.catalog_display, entry.msgstr_line, "cjk-leftover", f"Chinese characters or full-width punctuation left in the translation: {''.join(found)}")
-
-
-PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("“", "”"))
-
-
-def bracket_problems(text: str) -> list[str]:
-    problems = []
-    stack: list[str] = []
-    closers = {c: o for o, c in PAIRS}
-    openers = {o for o, _ in PAIRS}
-    for ch in text:
-        if ch in openers:
-            stack.append(ch)
-        elif ch in closers:
-            if not stack or stack[-1] != closers[ch]:
-                problems.append(f"unmatched {ch!r}")
-                break
-            stack.pop()
-    if stack and not problems:
-        problems.append(f"unclosed {stack[-1]!r}")
-    if text.count('"') % 2:
-        problems.append('odd number of straight quotes (")')
-    singles = [m.start() for m in re.finditer("‘", text)]
-    closing = [m.start() for m in re.finditer(r"’(?![A-Za-z])", text)]  # ’ before a letter is an apostrophe
-    if len(singles) > len(closing):
-        problems.append("unclosed ‘")
-    return problems
-
-
-@check("brackets-quotes", "brackets and quotation marks are balanced in the translation")
-def check_brackets(ctx: Context) -> Iterator[Problem]:
-    for doc in ctx.documents:
-        for entry in ctx.reviewed(doc):
-            for message in bracket_problems(entry.msgstr):
-                yield Problem(doc.catalog_display, entry.msgstr_line, "brackets-quotes", message)
+        rows = [row for row in _rows(ctx, doc) if row.segment.allow or row.odd_words]
+        if not rows:
+            continue
+        for row in rows:
+            for word in row.odd_words:
+                yield Problem(doc.catalog_display, row.entry.linenum, "allow-comment",
+                              f"{word!r} in `l10n: allow` is not a check id; put the reason after a dash: `l10n: allow <id> — reason`")
+            for check_id in sorted(row.segment.allow - ALLOWED_PER_ENTRY):
+                known = "a catalog-wide check, which cannot be allowed per entry" if check_id in REGISTRY else "an unknown check"
+                yield Problem(doc.catalog_display, row.entry.linenum, "allow-comment",
+                              f"`l10n: allow {check_id}`: {check_id!r} is {known}; per-entry checks: {', '.join(sorted(ALLOWED_PER_ENTRY))}")
+        used: set[tuple[int, str]] = set()
+        for check_id in sorted({i for row in rows for i in row.segment.allow} & set(qa.CHECKS)):
+            used.update((id(row), check_id) for row, _ in _qa_findings(ctx, doc, check_id, honour_allow=False))
+        # Without a glossary the glossary checks find nothing: allowing them is moot, not wrong.
+        moot = {i for i, spec in qa.CHECKS.items() if spec.uses_document} if not ctx.glossary.terms else set()
+        for row in rows:
+            for check_id in sorted(row.segment.allow & set(qa.CHECKS) - moot):
+                if row.reviewed and (id(row), check_id) not in used:
+                    yield Problem(doc.catalog_display, row.entry.linenum, "allow-comment",
+                                  f"`l10n: allow {check_id}` silences nothing here: the check finds no problem in this entry; remove it")
 
 
 @check("glossary-file", "glossary.csv is valid, and has entries where the mt-quality gate measures terms")
@@ -341,16 +387,17 @@ def check_mt_quality(ctx: Context) -> Iterator[Problem]:
 
 @check("consistency", "a term (quoted, or recurring in reviewed entries) is rendered the same way wherever it occurs")
 def check_consistency(ctx: Context) -> Iterator[Problem]:
-    from .terms import Pair, allows, inconsistencies
+    from .terms import Pair, inconsistencies
 
-    pairs, comments = [], {}
+    pairs, allowed = [], set()
     for doc in ctx.documents:
-        for entry in ctx.reviewed(doc):
-            pair = Pair(entry.msgid, entry.msgstr, f"{doc.catalog_display}:{entry.msgstr_line}")
-            pairs.append(pair)
-            comments[id(pair)] = entry.tcomment or ""
-    allowed = lambda pair: allows(comments[id(pair)], "consistency")  # noqa: E731
-    for found in inconsistencies(pairs, [t.zh for t in ctx.glossary.terms], allowed):
+        for row in _rows(ctx, doc):
+            if row.reviewed:
+                pair = Pair(row.entry.msgid, row.entry.msgstr, f"{doc.catalog_display}:{row.entry.msgstr_line}")
+                pairs.append(pair)
+                if "consistency" in row.segment.allow:
+                    allowed.add(id(pair))
+    for found in inconsistencies(pairs, [t.zh for t in ctx.glossary.terms], lambda pair: id(pair) in allowed):
         path, line = found.here.where.rsplit(":", 1)
         others = ", ".join(p.where for p in found.there[:3]) + (f" and {len(found.there) - 3} more" if len(found.there) > 3 else "")
         yield Problem(path, int(line), "consistency",

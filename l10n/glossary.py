@@ -3,6 +3,8 @@
 Format: UTF-8 CSV (a BOM is accepted), comma-separated, with the header `zh,en,note`.
 Optional columns:
   variants  other English forms that also satisfy the term (`|`-separated), e.g. a plural.
+            A variant written `short:the bureau` is a short form: the document checks accept it
+            only after one of the term's full forms has appeared earlier in the same document.
 Quoted fields may hold commas and newlines. Terms may contain one another: the longest match wins.
 """
 
@@ -21,6 +23,7 @@ from .textio import read_text
 
 REQUIRED = ("zh", "en", "note")
 OPTIONAL = ("variants",)
+SHORT_PREFIX = "short:"
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,15 @@ class Term:
     note: str = ""
     line: int = 0
     variants: tuple[str, ...] = ()
+    short: tuple[str, ...] = ()   # the variants marked `short:`, a subset of `variants`
 
     @property
     def forms(self) -> tuple[str, ...]:
         return (self.en,) + self.variants
+
+    @property
+    def full_forms(self) -> tuple[str, ...]:
+        return tuple(form for form in self.forms if form not in self.short)
 
 
 @dataclass(frozen=True)
@@ -170,8 +178,17 @@ def parse_glossary(text: str, display: str) -> tuple[list[Term], list[Problem]]:
                 bad = True
         if bad:
             continue
-        variants = tuple(v.strip() for v in cells.get("variants", "").split("|") if v.strip())
-        term = Term(cells["zh"], cells["en"], cells["note"], row_line, variants)
+        variants, short = [], []
+        for variant in (v.strip() for v in cells.get("variants", "").split("|")):
+            if variant.startswith(SHORT_PREFIX):
+                variant = variant[len(SHORT_PREFIX):].strip()
+                if not variant:
+                    problems.append(problem(row_line, f"empty short form in the variants cell of {cells['zh']}"))
+                    continue
+                short.append(variant)
+            if variant:
+                variants.append(variant)
+        term = Term(cells["zh"], cells["en"], cells["note"], row_line, tuple(variants), tuple(short))
         prior = seen.get(term.zh)
         if prior is not None:
             if prior.en != term.en:

@@ -34,7 +34,8 @@ _KEYS = "|".join(re.escape(k) for k in sorted(NOTE_KEYS, key=len, reverse=True))
 NOTE_LINE = re.compile(rf"^({_KEYS})(:|\+|&) ?(.*)$")
 OBSOLETE_NOTE_LINE = re.compile(rf"^l10n-({_KEYS})(:|\+|&) ?(.*)$")
 TOOL_MESSAGE_LINE = re.compile(r"^l10n(:|\+|&) ?(.*)$")
-ALLOW_LINE = re.compile(r"^l10n: allow\b")
+# A translator's instruction to the checks (parsed by l10n.qa.parse_allow); never the toolkit's.
+ALLOW_LINE = re.compile(r"^\s*l10n:\s*allow\b(.*)$", re.IGNORECASE)
 
 
 def source_hash(text: str) -> str:
@@ -179,13 +180,29 @@ def set_notes(entry: polib.POEntry, notes: Notes) -> None:
         entry.tcomment = "\n".join(own)
 
 
+def _toolkit_lines(lines: list[str]) -> list[bool]:
+    """Which `# l10n` lines are the toolkit's own: all of them except a translator's
+    `l10n: allow …` line (with its continuation lines), which silences checks for the entry."""
+    own = []
+    in_allow = False
+    for line in lines:
+        m = TOOL_MESSAGE_LINE.match(line)
+        if m and m.group(1) == ":":
+            in_allow = ALLOW_LINE.match(line) is not None
+        elif not m:
+            in_allow = False
+        own.append(bool(m) and not in_allow)
+    return own
+
+
 def tool_messages(entry: polib.POEntry) -> list[str]:
     """The toolkit's `# l10n:` messages on the entry (not the translator's `allow` lines)."""
+    lines = _lines(entry.tcomment)
     messages: list[str] = []
-    for line in _lines(entry.tcomment):
-        m = TOOL_MESSAGE_LINE.match(line)
-        if not m or ALLOW_LINE.match(line):
+    for line, own in zip(lines, _toolkit_lines(lines)):
+        if not own:
             continue
+        m = TOOL_MESSAGE_LINE.match(line)
         if m.group(1) == ":":
             messages.append(m.group(2))
         elif messages:
@@ -196,8 +213,8 @@ def tool_messages(entry: polib.POEntry) -> list[str]:
 def set_tool_messages(entry: polib.POEntry, messages: list[str]) -> None:
     """Replace the toolkit's own `# l10n:` lines; every other translator comment, the `allow`
     lines included, stays as it is."""
-    kept = [line for line in _lines(entry.tcomment)
-            if not TOOL_MESSAGE_LINE.match(line) or ALLOW_LINE.match(line)]
+    lines = _lines(entry.tcomment)
+    kept = [line for line, own in zip(lines, _toolkit_lines(lines)) if not own]
     for message in messages:
         kept += encode_field("l10n", message)
     entry.tcomment = "\n".join(kept)

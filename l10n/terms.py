@@ -799,18 +799,6 @@ def render_candidates(candidates: Sequence[Candidate]) -> str:
 
 # --- consistency across reviewed entries ------------------------------------------------
 
-ALLOW = re.compile(r"^l10n:\s*allow\s+(.+)$")
-
-
-def allows(comment: str, check_id: str) -> bool:
-    """Whether a translator comment holds `l10n: allow <id>[, <id>…]` naming this check."""
-    for line in (comment or "").splitlines():
-        m = ALLOW.match(line.strip())
-        if m and check_id in re.split(r"[\s,]+", m.group(1).strip()):
-            return True
-    return False
-
-
 @dataclass
 class Inconsistency:
     zh: str

@@ -229,3 +229,16 @@ def test_fuzzy_match_carries_the_borrowed_mt_record_marked_as_previous():
     # and the reviewed original stays, with its own record, for a revert
     kept = next(e for e in after if e.obsolete and e.msgid == long)
     assert notes.get_notes(kept).mt_for(long) == "MT of three"
+
+
+def test_tool_messages_keep_a_translators_allow_lines():
+    entry = polib.POEntry(msgid="源", msgstr="", tcomment=(
+        "Translator: check with the editor\nl10n: allow glossary-count — the second mention is “which”\n"
+        "l10n: MT missed glossary terms: 复兴号 → Fuxing"))
+    assert notes.tool_messages(entry) == ["MT missed glossary terms: 复兴号 → Fuxing"]
+    notes.set_tool_messages(entry, ["MT output still has Chinese characters or full-width punctuation"])
+    assert entry.tcomment == (
+        "Translator: check with the editor\nl10n: allow glossary-count — the second mention is “which”\n"
+        "l10n: MT output still has Chinese characters or full-width punctuation")
+    notes.set_tool_messages(entry, [])
+    assert entry.tcomment == "Translator: check with the editor\nl10n: allow glossary-count — the second mention is “which”"

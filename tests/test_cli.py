@@ -18,7 +18,9 @@ def test_main_job_on_a_reviewed_catalog_runs_offline(tmp_path):
     for stage in ("== update", "== pretranslate", "== score", "== build", "== check"):
         assert stage in result.out
     assert "no entry needs MT; no model loaded" in result.out
-    assert "OK: 12 checks passed" in result.out
+    from l10n.checks import REGISTRY
+
+    assert f"OK: {len(REGISTRY)} checks passed" in result.out
     assert project.po.with_suffix(".html").exists()
 
 

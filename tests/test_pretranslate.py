@@ -192,3 +192,25 @@ def test_context_and_examples_are_given_to_engines_that_use_them(project, monkey
 def test_bad_numbers_are_usage_errors(project, fake_engine, bad):
     project.run("update")
     assert project.run("pretranslate", bad).code == 2
+
+
+def test_pretranslation_keeps_a_translators_allow_comment(project, monkeypatch):
+    """Pre-translation rewrites its own `# l10n:` notes; a translator's `# l10n: allow` stays."""
+    import l10n.engines
+
+    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, o: FakeEngine(model=o.model, drop=("复兴号",)))
+    caption = "中车长客打造的复兴号亚智能动车组。"
+    project.run("update")
+    project.run("pretranslate")
+    po = polib.pofile(str(project.po))
+    entry = po.find(caption)
+    entry.tcomment = "l10n: allow glossary — the train's name stays in pinyin elsewhere\n" + entry.tcomment
+    po.save(str(project.po))
+    result = project.run("pretranslate", "--model", "another-model")
+    assert result.code == 0, result.err
+    entry = entries(project)[caption]
+    assert "model=another-model" in notes.get_notes(entry).mt_key      # the entry was translated again
+    assert entry.tcomment.split("\n") == [
+        "l10n: allow glossary — the train's name stays in pinyin elsewhere",
+        "l10n: MT missed glossary terms: 复兴号 → Fuxing",
+    ]

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from l10n import pofile
-from l10n.terms import (Aligner, Candidate, Lexicon, Pair, Place, allows, english_tokens, extract_candidates,
+from l10n.terms import (Aligner, Candidate, Lexicon, Pair, Place, english_tokens, extract_candidates,
                         inconsistencies, propose_by_mt, quoted_spans, recurring_ngrams)
 from tests.conftest import ROOT, make_project
 
@@ -247,12 +247,6 @@ def test_consistency_accepts_a_declared_variation(tmp_path):
     project = _reviewed_project(tmp_path, ENGLISH, comment="l10n: allow consistency")
     result = project.run("--check", "--only", "consistency")
     assert result.code == 0, result.out
-
-
-def test_allow_comment_names_the_check():
-    assert allows("a note\nl10n: allow numbers, consistency", "consistency")
-    assert not allows("l10n: allow numbers", "consistency")
-    assert not allows("allow consistency", "consistency")
 
 
 def test_consistency_leaves_glossary_terms_to_the_glossary_check():
