@@ -21,7 +21,7 @@ from pathlib import Path
 import polib
 
 from .notes import WRAP_WIDTH, Notes, get_notes, set_notes
-from .pofile import REQUIRED_HEADERS, is_reviewed, new_metadata, read_catalog, write_catalog
+from .pofile import REQUIRED_HEADERS, new_metadata, read_catalog, write_catalog
 from .segment import Document
 from .similarity import BigramIndex
 
@@ -144,8 +144,9 @@ def merge(doc: Document, old: polib.POFile | None, project: str) -> tuple[polib.
     for entry in entries:
         if entry.msgid in occurrences:
             continue
-        if id(entry) in lent and not is_reviewed(entry):
+        if id(entry) in lent and entry.fuzzy:
             continue  # a draft that moved on, with its MT record, into the new fuzzy entry
+        # (a lent reviewed translation stays, active or already obsolete, for a revert)
         if not _keeps_something(entry):
             continue  # nothing of a translator's or of an MT run to keep
         if not entry.obsolete:

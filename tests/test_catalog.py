@@ -242,3 +242,18 @@ def test_tool_messages_keep_a_translators_allow_lines():
         "l10n: MT output still has Chinese characters or full-width punctuation")
     notes.set_tool_messages(entry, [])
     assert entry.tcomment == "Translator: check with the editor\nl10n: allow glossary-count — the second mention is “which”"
+
+
+def test_an_obsolete_reviewed_entry_lent_to_a_fuzzy_match_stays():
+    """Found by the property test: a reviewed entry already obsolete, lent to a new fuzzy
+    segment, was dropped when that segment went away again."""
+    text = "本报记者 甲\n\n业列。业创。\n"
+    po = build(text)
+    review(po, "业列。", "First.")
+    po = reread(build(text.replace("业列。", ""), reread(po)))  # 业列。 obsolete, reviewed
+    po = reread(build(text.replace("业列。", "产列。"), po))  # lent to 产列。 as a fuzzy match
+    assert po.find("产列。").previous_msgid == "业列。"
+    review(po, "产列。", "Second.")
+    po = reread(build(text.replace("业列。", ""), po))  # 产列。 goes away again
+    kept = {e.msgid: e.msgstr for e in po if e.obsolete}
+    assert kept == {"业列。": "First.", "产列。": "Second."}
