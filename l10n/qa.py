@@ -83,23 +83,31 @@ class QACheck:
     description: str
     func: Callable[[Segment, DocumentState], list[Finding]]
     uses_document: bool = False   # reads the DocumentState: callers must advance it in order
+    mt_only: bool = False         # a symptom of machine output (a generation loop, a dropped
+    #                               sentence): run on MT at pre-translation, not on reviewed text
 
 
 CHECKS: dict[str, QACheck] = {}
 
 
-def qa_check(check_id: str, description: str, uses_document: bool = False):
+def qa_check(check_id: str, description: str, uses_document: bool = False, mt_only: bool = False):
     def register(func):
-        CHECKS[check_id] = QACheck(check_id, description, func, uses_document)
+        CHECKS[check_id] = QACheck(check_id, description, func, uses_document, mt_only)
         return func
 
     return register
 
 
+def translation_checks() -> tuple[str, ...]:
+    """The ids of the checks that apply to reviewed translations (the --check ones)."""
+    return tuple(i for i, spec in CHECKS.items() if not spec.mt_only)
+
+
 def check_segment(segment: Segment, document: DocumentState | None = None,
                   only: tuple[str, ...] | None = None) -> list[Finding]:
-    """Every finding of the selected checks (all by default) that the segment does not allow.
-    `document` is the state before this segment; the caller advances it (see check_document)."""
+    """Every finding of the selected checks (all by default, MT-only checks included) that the
+    segment does not allow. `document` is the state before this segment; the caller advances it
+    (see check_document)."""
     document = document or DocumentState()
     findings: list[Finding] = []
     for check_id in only or CHECKS:
@@ -450,3 +458,101 @@ def capitalization(segment: Segment, document: DocumentState) -> list[Finding]:
     head = " ".join(target[start:].split()[:3])
     return [Finding("capitalization", f"the translation starts with a lower-case letter: '{head} …'",
                     {"word": word})]
+
+
+# --- symptoms of machine output (MT QA only) -------------------------------------------------
+#
+# The bounds below come from the shipped article's reviewed translations (English characters per
+# Chinese character: 2.4 to 6.4, median 4.4) with a wide margin, so that only output far outside
+# what a translator writes is flagged.
+
+MIN_CHARS_PER_HAN = 1.5       # below this, most of the source cannot be in the English
+SHORT_CHARS_PER_HAN = 3.0     # with a sentence fewer than the source: one was probably dropped
+MAX_CHARS_PER_HAN = 14.0      # above this, the output runs on
+ZH_SENTENCES = re.compile(r"[。！？!?]+[”’」』）)]*|…{2}[”’」』）)]*")
+EN_SENTENCES = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9]|\s*$)")
+HAN = re.compile(r"[\u3400-\u9fff]")
+NUMERAL_HAN = set("零〇一二两三四五六七八九十百千万亿年月日号个第点")
+
+
+def _han_count(text: str) -> int:
+    return len(HAN.findall(text))
+
+
+@qa_check("omission", "the MT output is long enough to hold every sentence of the source", mt_only=True)
+def omission(segment: Segment, document: DocumentState) -> list[Finding]:
+    han = _han_count(segment.source)
+    if han < 8:
+        return []
+    ratio = len(segment.target) / han
+    zh = len(ZH_SENTENCES.findall(segment.source.strip()))
+    en = len(EN_SENTENCES.findall(segment.target.strip()))
+    if ratio < MIN_CHARS_PER_HAN:
+        why = f"{len(segment.target)} characters of English for {han} Chinese characters"
+    elif zh >= 2 and en < zh and ratio < SHORT_CHARS_PER_HAN:
+        why = f"{en} sentence(s) for {zh} in the source, and only {ratio:.1f} English characters per Chinese one"
+    else:
+        return []
+    return [Finding("omission", f"part of the source seems to be missing: {why}",
+                    {"ratio": round(ratio, 2), "source_sentences": zh, "target_sentences": en})]
+
+
+WORD = re.compile(r"[A-Za-z0-9’'-]+|[^\sA-Za-z0-9]")
+
+
+@qa_check("repetition", "the MT output does not repeat itself (a generation loop)", mt_only=True)
+def repetition(segment: Segment, document: DocumentState) -> list[Finding]:
+    words = [w.lower() for w in WORD.findall(segment.target)]
+    han = _han_count(segment.source)
+    if han and len(segment.target) / han > MAX_CHARS_PER_HAN and len(segment.target) > 120:
+        return [Finding("repetition", f"the output runs on: {len(segment.target)} characters for {han} Chinese "
+                                      "characters", {"length": len(segment.target)})]
+    for n in (1, 2, 3, 4, 5, 6):
+        run = 1
+        for i in range(n, len(words) - n + 1):
+            if words[i:i + n] == words[i - n:i] and any(w[0].isalnum() for w in words[i:i + n]):
+                run += 1
+                if run >= (4 if n == 1 else 3):
+                    phrase = " ".join(words[i:i + n])
+                    return [Finding("repetition", f"'{phrase}' repeats {run} times in a row (a generation loop)",
+                                    {"phrase": phrase, "times": run})]
+            elif i % n == 0:
+                run = 1
+    return []
+
+
+@qa_check("no-english", "the MT output has English words when the source has Chinese words", mt_only=True)
+def no_english(segment: Segment, document: DocumentState) -> list[Finding]:
+    words = [ch for ch in HAN.findall(segment.source) if ch not in NUMERAL_HAN]
+    if len(words) < 2 or re.search(r"[A-Za-z]", segment.target):
+        return []
+    shown = segment.target[:40] or "(empty)"
+    return [Finding("no-english", f"the output has no English words (left untranslated?): {shown}", {})]
+
+
+FOREIGN_SCRIPTS = (
+    ("Cyrillic", re.compile(r"[\u0400-\u04ff]")), ("Greek", re.compile(r"[\u0370-\u03ff]")),
+    ("Arabic", re.compile(r"[\u0600-\u06ff]")), ("Hebrew", re.compile(r"[\u0590-\u05ff]")),
+    ("Thai", re.compile(r"[\u0e00-\u0e7f]")), ("Devanagari", re.compile(r"[\u0900-\u097f]")),
+    ("Japanese kana", re.compile(r"[\u3040-\u30ff]")), ("Korean hangul", re.compile(r"[\uac00-\ud7af]")),
+    # macrons and carons: é or à alone may be French or Spanish
+    ("pinyin with tone marks", re.compile(r"[āǎēěīǐōǒūǔǖǘǚǜ]")),
+)
+ENGLISH_FUNCTION_WORDS = frozenset(
+    "the a an of and to in on for with by from at as is are was were be has have had that this its it "
+    "their his her will would can which who not or but than more into over after about".split())
+
+
+@qa_check("language", "the MT output is English, not another language or script", mt_only=True)
+def language(segment: Segment, document: DocumentState) -> list[Finding]:
+    target = segment.target
+    for name, pattern in FOREIGN_SCRIPTS:
+        found = pattern.findall(target)
+        if len(found) >= 2:
+            return [Finding("language", f"the output is not English: it has {name} ({''.join(found[:6])})",
+                            {"script": name})]
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", target)]
+    if len(words) >= 8 and not any(w in ENGLISH_FUNCTION_WORDS for w in words):
+        return [Finding("language", "the output does not read as English (none of its words is an English "
+                                    f"function word): '{' '.join(words[:8])} …'", {})]
+    return []

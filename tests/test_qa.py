@@ -251,3 +251,65 @@ def test_check_segment_honours_allow():
     assert sorted(f.check for f in check_segment(segment)) == ["double-space", "final-punctuation"]
     allowed = Segment(segment.source, segment.target, segment.block, frozenset({"double-space"}))
     assert [f.check for f in check_segment(allowed)] == ["final-punctuation"]
+
+
+# --- symptoms of machine output (MT QA only) ----------------------------------------------------
+
+def test_mt_only_checks_are_not_run_on_reviewed_translations():
+    mt_only = {i for i, spec in qa.CHECKS.items() if spec.mt_only}
+    assert mt_only == {"omission", "repetition", "no-english", "language"}
+    assert not mt_only & set(qa.translation_checks())
+    from l10n.checks import REGISTRY
+
+    assert not mt_only & set(REGISTRY)
+
+
+@pytest.mark.check("omission")
+def test_omission_flags_a_dropped_sentence_or_a_stub():
+    source = "长春市今年新增规模以上工业企业95户。全市轨道交通装备产业实现产值500亿元，同比增长12%。"
+    whole = ("Changchun added 95 industrial enterprises above designated size this year. The city's rail transit "
+             "equipment industry reached an output value of 50 billion yuan, up 12% year on year.")
+    assert messages("omission", source, whole) == []
+    dropped = "Changchun added 95 industrial enterprises above designated size this year."
+    assert messages("omission", source, dropped) == [
+        "part of the source seems to be missing: 1 sentence(s) for 2 in the source, and only 2.1 English characters "
+        "per Chinese one"]
+    stub = "Changchun added enterprises."
+    assert messages("omission", source, stub)[0].startswith("part of the source seems to be missing: 28 characters")
+    assert messages("omission", "看长春", "Focus") == []  # too short to judge
+
+
+@pytest.mark.check("repetition")
+def test_repetition_flags_generation_loops():
+    source = "长春轨道客车股份有限公司研制的列车。"
+    assert messages("repetition", source, "The train made by the the the the company.") == [
+        "'the' repeats 4 times in a row (a generation loop)"]
+    loop = "The train of the company, the train of the company, the train of the company."
+    assert messages("repetition", source, loop)[0].endswith("' repeats 3 times in a row (a generation loop)")
+    runaway = "A train " + "and more " * 60
+    assert messages("repetition", source, runaway)[0].startswith("the output runs on:")
+    assert messages("repetition", source, "The train built by CRRC Changchun Railway Vehicles Co., Ltd.") == []
+    assert messages("repetition", "源。", "Very, very good.") == []  # twice is English
+
+
+@pytest.mark.check("no-english")
+def test_no_english_flags_output_left_in_chinese():
+    assert messages("no-english", "长春高端装备制造业蓬勃发展。", "长春高端装备制造业蓬勃发展。") == [
+        "the output has no English words (left untranslated?): 长春高端装备制造业蓬勃发展。"]
+    assert messages("no-english", "长春高端装备制造业蓬勃发展。", "") == [
+        "the output has no English words (left untranslated?): (empty)"]
+    assert messages("no-english", "2023年", "2023") == []  # a number needs no words
+    assert messages("no-english", "长春高端装备制造业蓬勃发展。", "Changchun's equipment industry is booming.") == []
+
+
+@pytest.mark.check("language")
+def test_language_flags_other_scripts_and_non_english():
+    assert messages("language", "长春。", "Город Чанчунь развивается.") == [
+        "the output is not English: it has Cyrillic (ГородЧ)"]
+    assert messages("language", "长春。", "Chángchūn de gāoduān zhuāngbèi.")[0].startswith(
+        "the output is not English: it has pinyin with tone marks")
+    assert messages("language", "长春的高端装备制造业。", "Le secteur des équipements haut de gamme progresse vite à Changchun, "
+                    "dit le rapport publié hier soir") == [
+        "the output does not read as English (none of its words is an English function word): "
+        "'le secteur des quipements haut de gamme progresse …'"]
+    assert messages("language", "长春的高端装备制造业。", "Changchun's high-end equipment manufacturing is thriving.") == []
