@@ -30,6 +30,11 @@ stages:
   build          render target/en/<doc>.md, .html and .review.html from the reviewed catalog
   --check        run the CI checks; exit 0 clean, 1 problems, 2 usage errors or input that
                  cannot be read at all (missing, binary, not UTF-8)
+
+exchange with other tools (docs/formats.md):
+  tm export|import        translation memory as TMX 1.4b
+  xliff export|import     a document as XLIFF 2.1 (or 1.2) for OmegaT, Trados and other CAT tools
+  glossary export|import  glossary.csv as TBX-Basic
 """
 
 
@@ -124,8 +129,47 @@ def build_parser(prog: str = "translate.py") -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="run the CI checks (same as --check)")
     _add_docs(p)
     _add_check_options(p)
+    _add_exchange_commands(sub)
     parser.commands = sub.choices  # for usage errors in the words of the command that was given
     return parser
+
+
+def _add_languages(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source-lang", default="zh-Hans", metavar="CODE",
+                        help="language code written for the Chinese (default zh-Hans; some tools want zh-CN)")
+    parser.add_argument("--target-lang", default="en", metavar="CODE",
+                        help="language code written for the English (default en; e.g. en-US)")
+
+
+def _add_exchange_commands(sub) -> None:
+    tm = sub.add_parser("tm", help="translation memory as TMX: export, import")
+    actions = tm.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = actions.add_parser("export", help="write every reviewed pair of the documents as TMX 1.4b")
+    _add_docs(p)
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the TMX file to write")
+    _add_languages(p)
+    p = actions.add_parser("import", help="use a TMX memory (any tool's) in pretranslate; kept in the cache folder")
+    p.add_argument("file", type=Path, metavar="FILE.tmx")
+
+    xliff = sub.add_parser("xliff", help="a document as XLIFF for CAT tools: export, import")
+    actions = xliff.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = actions.add_parser("export", help="write the document's catalog as XLIFF (default target/en/<doc>.xlf)")
+    p.add_argument("document", metavar="DOC")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="the XLIFF file to write")
+    p.add_argument("--xliff-version", choices=("2.1", "1.2"), default="2.1", help="XLIFF version (default 2.1)")
+    _add_languages(p)
+    p = actions.add_parser("import", help="bring a translated XLIFF file back into the document's catalog")
+    p.add_argument("document", metavar="DOC")
+    p.add_argument("file", type=Path, metavar="FILE.xlf")
+
+    glossary = sub.add_parser("glossary", help="glossary.csv as TBX: export, import")
+    actions = glossary.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = actions.add_parser("export", help="write glossary.csv as TBX-Basic")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the TBX file to write")
+    _add_languages(p)
+    p = actions.add_parser("import", help="add a termbase's new terms to glossary.csv; report conflicts")
+    p.add_argument("file", type=Path, metavar="FILE.tbx")
+    p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
 
 
 def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
@@ -163,6 +207,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace, style: 
     if args.check or args.command == "check":
         return run_check(config, stages.documents(config, getattr(args, "documents", None)),
                          args.only, args.skip, args.format, style)
+    if args.command in ("tm", "xliff", "glossary"):
+        return run_exchange(config, args)
     docs = stages.documents(config, getattr(args, "documents", None))
     if args.command is None:
         return run_all(config, args.only, args.skip, args.format, args.require_mt, style)
@@ -242,6 +288,25 @@ def run_build(config, docs, draft: bool, style: CliStyle) -> int:
             continue
         print(f"{', '.join(result.outputs)}: {'written' if result.written else 'unchanged'}{' (draft)' if draft else ''}")
     return status
+
+
+def _skipped(skipped: dict[str, int]) -> str:
+    return ", ".join(f"{n} with {why}" for why, n in sorted(skipped.items())) or "none"
+
+
+def run_exchange(config, args) -> int:
+    if args.command == "tm" and args.action == "export":
+        docs = stages.documents(config, args.documents)
+        result = stages.tm_export(config, docs, args.output, args.source_lang, args.target_lang)
+        print(f"{result.output}: {'written' if result.written else 'unchanged'}: "
+              f"{_count(result.count, 'translation unit')} from {_count(len(docs), 'document')}")
+        return EXIT_OK
+    if args.command == "tm":
+        result = stages.tm_import(config, args.file)
+        print(f"{result.source}: {_count(result.units, 'zh → en unit')} imported into {result.stored}"
+              f"{' (replacing the earlier import)' if result.replaced else ''}; skipped: {_skipped(result.skipped)}")
+        return EXIT_OK
+    return EXIT_OK
 
 
 def run_check(config, docs, only, skip, fmt: str, style: CliStyle) -> int:

@@ -86,11 +86,10 @@ def pretranslate(config: Config, docs: list[DocumentPaths], engine: str, options
                  on_load: Callable[[str, str], None] | None = None) -> PretranslateResult:
     """Machine-translate what needs it in each catalog (l10n.pretranslate). The engine is loaded
     only when some entry needs a model; `on_load(engine, model)` is called just before."""
-    from .memory import load_memory
     from .pretranslate import pretranslate_document
 
     glossary = load_project_glossary(config)
-    memory = load_memory(config.all_catalogs(), config.rel)
+    memory = project_memory(config)
     loaded = None
 
     def get_engine():
@@ -182,3 +181,82 @@ def quiet_model_loading() -> None:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
+
+
+# --- exchange with the translators' other tools (l10n.formats) ------------------------------
+
+def external_memories(config: Config):
+    """(source, target, where) of every TMX memory the project uses: the configured `memories`
+    first, in their order, then those imported into the cache folder, by name."""
+    from .formats.tmx import pairs, read_tmx
+
+    paths = list(config.memories)
+    if config.memory_dir.is_dir():
+        paths += sorted(p for p in config.memory_dir.glob("*.tmx") if p.is_file())
+    for path in paths:
+        yield from pairs(read_tmx(path, config.rel(path)))
+
+
+def project_memory(config: Config):
+    """The translation memory pre-translation uses: reviewed entries of every catalog, then the
+    external memories."""
+    from .memory import load_memory
+
+    return load_memory(config.all_catalogs(), config.rel, external_memories(config))
+
+
+@dataclass
+class ExportResult:
+    output: str  # as shown
+    written: bool
+    count: int  # units, terms or entries written
+
+
+def _write_output(config: Config, output: Path, content: str, default: bool) -> bool:
+    """Write an export atomically. A path the toolkit chose must stay inside the target or cache
+    folder (Config.writable); a path the user named is theirs."""
+    from .textio import atomic_write
+
+    if default:
+        config.writable(output)
+    return atomic_write(output, content)
+
+
+def tm_export(config: Config, docs: list[DocumentPaths], output: Path, source_lang: str = "zh-Hans",
+              target_lang: str = "en") -> ExportResult:
+    """Every reviewed pair of the documents' catalogs as a TMX 1.4b file."""
+    from .formats.tmx import catalog_units, write_tmx
+    from .pofile import read_catalog
+
+    units = catalog_units([(doc.name, read_catalog(doc.catalog, doc.catalog_display)) for doc in docs])
+    written = _write_output(config, output, write_tmx(units, source_lang, target_lang), default=False)
+    return ExportResult(config.rel(output), written, len(units))
+
+
+@dataclass
+class TmImportResult:
+    source: str
+    stored: str
+    units: int
+    skipped: dict[str, int]
+    replaced: bool  # a memory of the same name had been imported before
+
+
+def tm_import(config: Config, path: Path) -> TmImportResult:
+    """Read a TMX file (any tool's) and keep its zh → en pairs in the cache folder, where
+    pre-translation finds them. The catalogs are not touched."""
+    import re
+
+    from .formats.tmx import read_tmx, stored_copy, write_tmx
+    from .textio import atomic_write
+
+    shown = config.rel(path)
+    memory = read_tmx(path, shown)
+    if not memory.units:
+        reasons = "; ".join(f"{n} with {why}" for why, n in memory.skipped.items()) or "no units"
+        raise L10nError(f"no Simplified Chinese → English pair in this memory ({reasons})", shown)
+    name = re.sub(r"[^\w.-]+", "_", path.stem).lstrip(".") or "memory"
+    stored = config.writable(config.memory_dir / f"{name}.tmx")
+    replaced = stored.exists()
+    atomic_write(stored, write_tmx(stored_copy(memory), *memory.languages))
+    return TmImportResult(shown, config.rel(stored), len(memory.units), dict(memory.skipped), replaced)
