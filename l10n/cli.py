@@ -306,7 +306,38 @@ def run_exchange(config, args) -> int:
         print(f"{result.source}: {_count(result.units, 'zh → en unit')} imported into {result.stored}"
               f"{' (replacing the earlier import)' if result.replaced else ''}; skipped: {_skipped(result.skipped)}")
         return EXIT_OK
-    return EXIT_OK
+    if args.command == "xliff" and args.action == "export":
+        doc = stages.documents(config, [args.document])[0]
+        result = stages.xliff_export(config, doc, args.output, args.xliff_version, args.source_lang, args.target_lang)
+        print(f"{result.output}: {'written' if result.written else 'unchanged'}: XLIFF {args.xliff_version}, "
+              f"{_count(result.count, 'unit')}")
+        return EXIT_OK
+    if args.command == "xliff":
+        doc = stages.documents(config, [args.document])[0]
+        result = stages.xliff_import(config, doc, args.file)
+        r = result.report
+        for line, message in r.reported:
+            print(f"{result.source}:{line}: {message}", file=sys.stderr)
+        print(f"{result.catalog}: {'updated' if result.written else 'unchanged'} from {result.source}: "
+              f"{r.applied} translations taken, {r.confirmed} drafts confirmed, {r.unchanged} unchanged, "
+              f"{r.untranslated} untranslated in the file, {len(r.reported)} not imported (listed above)")
+        return EXIT_PROBLEMS if r.reported else EXIT_OK
+    if args.action == "export":
+        result = stages.glossary_export(config, args.output, args.source_lang, args.target_lang)
+        print(f"{result.output}: {'written' if result.written else 'unchanged'}: TBX-Basic, "
+              f"{_count(result.count, 'term')}")
+        return EXIT_OK
+    result = stages.glossary_import(config, args.file, args.dry_run)
+    m = result.merge
+    for line, message in m.reported:
+        print(f"{result.source}:{line}: {message}", file=sys.stderr)
+    for zh, en, _, _ in m.added:
+        print(f"  + {zh} → {en}")
+    verb = "would add" if args.dry_run else "added"
+    state = "dry run, nothing written" if args.dry_run else ("updated" if result.written else "unchanged")
+    print(f"{result.glossary}: {state}: {verb} {_count(len(m.added), 'new term')}, {m.same} already there, "
+          f"{len(m.reported)} reported (listed above); skipped in {result.source}: {_skipped(result.skipped)}")
+    return EXIT_PROBLEMS if m.reported else EXIT_OK
 
 
 def run_check(config, docs, only, skip, fmt: str, style: CliStyle) -> int:

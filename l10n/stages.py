@@ -260,3 +260,90 @@ def tm_import(config: Config, path: Path) -> TmImportResult:
     replaced = stored.exists()
     atomic_write(stored, write_tmx(stored_copy(memory), *memory.languages))
     return TmImportResult(shown, config.rel(stored), len(memory.units), dict(memory.skipped), replaced)
+
+
+def xliff_export(config: Config, doc: DocumentPaths, output: Path | None = None, version: str = "2.1",
+                 source_lang: str = "zh-Hans", target_lang: str = "en") -> ExportResult:
+    """The document's catalog as XLIFF 2.1 or 1.2, by default next to the catalog (<doc>.xlf)."""
+    from .formats.xliff import export_units, write_xliff12, write_xliff2
+    from .pofile import read_catalog
+
+    po = read_catalog(doc.catalog, doc.catalog_display)
+    units = export_units(po)
+    write = write_xliff2 if version.startswith("2") else write_xliff12
+    content = write(units, doc.source_display, doc.name, source_lang, target_lang)
+    path = output if output is not None else doc.output(".xlf")
+    written = _write_output(config, path, content, default=output is None)
+    return ExportResult(config.rel(path), written, len(units))
+
+
+@dataclass
+class XliffImportResult:
+    source: str  # the XLIFF file, as shown
+    catalog: str
+    written: bool
+    report: object  # formats.xliff.ImportReport
+
+
+def xliff_import(config: Config, doc: DocumentPaths, path: Path) -> XliffImportResult:
+    """Bring a translated XLIFF file back into the document's catalog under the no-loss rules of
+    l10n.formats.xliff.apply_import, holding the catalog's lock; written atomically, and only if
+    something changed."""
+    from .formats.xliff import apply_import, read_xliff
+    from .pofile import copy_catalog, read_catalog, write_catalog
+
+    shown = config.rel(path)
+    xliff = read_xliff(path, shown)
+    config.writable(doc.catalog)
+    with _lock(config, doc):
+        original = read_catalog(doc.catalog, doc.catalog_display)
+        po = copy_catalog(original, doc.catalog_display)
+        report = apply_import(po, xliff)
+        written = write_catalog(po, doc.catalog, original)
+    return XliffImportResult(shown, doc.catalog_display, written, report)
+
+
+def glossary_export(config: Config, output: Path, source_lang: str = "zh-Hans", target_lang: str = "en") -> ExportResult:
+    """glossary.csv as TBX-Basic."""
+    from .formats.tbx import write_tbx
+
+    glossary = load_project_glossary(config)
+    if not glossary.path:
+        raise L10nError("the project has no glossary (glossary = \"\")", config.display, config.line_of("glossary"))
+    content = write_tbx(glossary.terms, source_lang, target_lang, f"{glossary.path} of {config.root.name}")
+    written = _write_output(config, output, content, default=False)
+    return ExportResult(config.rel(output), written, len(glossary.terms))
+
+
+@dataclass
+class GlossaryImportResult:
+    source: str
+    glossary: str
+    written: bool
+    merge: object  # formats.tbx.GlossaryMerge
+    skipped: dict[str, int]
+
+
+def glossary_import(config: Config, path: Path, dry_run: bool = False) -> GlossaryImportResult:
+    """Append a termbase's new terms to the project's glossary.csv, which stays the source of
+    truth: existing rows are never changed, conflicts are reported."""
+    from .formats.tbx import merge_into_glossary, read_tbx
+    from .textio import atomic_write, read_bytes
+
+    if config.glossary is None:
+        raise L10nError("the project has no glossary (glossary = \"\"); name one to import into",
+                        config.display, config.line_of("glossary"))
+    shown = config.rel(path)
+    termbase = read_tbx(path, shown)
+    target = config.glossary
+    display = config.rel(target)
+    # glossary.csv lives outside the target and cache folders; it is written only where it is
+    # a file of the project itself (not a link leading elsewhere).
+    if not target.resolve().is_relative_to(config.root.resolve()) or target.is_symlink():
+        raise L10nError(f"refusing to write {display}: it resolves to {target.resolve()}, outside the project",
+                        config.display, config.line_of("glossary"))
+    merge = merge_into_glossary(read_bytes(target, display, "glossary"), display, termbase, shown)
+    written = False
+    if merge.added and not dry_run:
+        written = atomic_write(target, merge.content)
+    return GlossaryImportResult(shown, display, written, merge, dict(termbase.skipped))
