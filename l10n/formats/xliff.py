@@ -34,6 +34,7 @@ from .. import __version__
 from ..errors import L10nError
 from ..notes import get_notes, source_hash, tool_messages, TOOL_MESSAGE_LINE
 from ..pofile import is_reviewed
+from ..script import has_cjk_letters
 from . import SOURCE_LANG, TARGET_LANG, is_source_language, is_target_language
 from .xml import XML_LANG, Node, attr, attrs, read_xml, text
 
@@ -240,8 +241,12 @@ def parse_xliff(root: Node, display: str) -> XliffFile:
     raise L10nError(f"XLIFF version {version!r} is not supported (1.0–1.2 and 2.x are)", display, root.line)
 
 
-def _check_languages(source: str | None, target: str | None, display: str, line: int) -> None:
-    if not is_source_language(source):
+def _check_languages(source: str | None, target: str | None, units: list[ImportUnit], display: str,
+                     line: int) -> None:
+    """Refuse a file for other languages. Units are matched by their Chinese text, so a file
+    whose Chinese sources carry a wrong label is still usable (po2xliff, which cannot know a PO
+    file's source language, labels every file en-US)."""
+    if not is_source_language(source) and not any(has_cjk_letters(u.source) for u in units):
         raise L10nError(f"the source language of this XLIFF file is {source!r}, not Simplified Chinese",
                         display, line)
     if target and not is_target_language(target):
@@ -249,10 +254,10 @@ def _check_languages(source: str | None, target: str | None, display: str, line:
 
 
 def _parse2(root: Node, display: str, version: str) -> XliffFile:
-    _check_languages(root.get("srcLang"), root.get("trgLang"), display, root.line)
     result = XliffFile(version)
     for unit in root.iter("unit"):
         result.units.append(_unit2(unit))
+    _check_languages(root.get("srcLang"), root.get("trgLang"), result.units, display, root.line)
     return result
 
 
@@ -304,11 +309,10 @@ def _unit2(unit: Node) -> ImportUnit:
 def _parse1(root: Node, display: str, version: str) -> XliffFile:
     result = XliffFile(version)
     for file in root.iter("file"):
-        _check_languages(file.get("source-language"), file.get("target-language"), display, file.line)
-        for unit in file.iter("trans-unit"):
-            if unit.get("restype") == "x-gettext-domain-header":
-                continue  # a PO header carried by po2xliff
-            result.units.append(_unit1(unit))
+        units = [_unit1(unit) for unit in file.iter("trans-unit")
+                 if unit.get("restype") != "x-gettext-domain-header"]  # a PO header carried by po2xliff
+        _check_languages(file.get("source-language"), file.get("target-language"), units, display, file.line)
+        result.units += units
     return result
 
 
