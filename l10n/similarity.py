@@ -33,6 +33,7 @@ class BigramIndex:
     def __init__(self) -> None:
         self.texts: list[str] = []
         self.sizes = array("I")  # distinct bigrams per text
+        self.lengths = array("I")  # characters per text
         self._postings: dict[str, array] = defaultdict(lambda: array("I"))
 
     def __len__(self) -> int:
@@ -44,9 +45,14 @@ class BigramIndex:
         grams = char_bigrams(text)
         self.texts.append(text)
         self.sizes.append(len(grams))
+        self.lengths.append(len(text))
         for gram in grams:
             self._postings[gram].append(position)
         return position
+
+    def postings(self, gram: str) -> array | None:
+        """The positions of the texts that contain `gram` (ascending), or None."""
+        return self._postings.get(gram)
 
     def grams(self, position: int) -> set[str]:
         return char_bigrams(self.texts[position])
