@@ -45,6 +45,8 @@ def test_percentages_are_character_edit_distance():
     assert memory.fuzzy("中车长客国家级工业设计中心正式揭牌；", threshold=91) == found[:1]
     assert memory.fuzzy("长春是一座汽车城。")[0].percent == 100
     assert memory.fuzzy("完全不同的句子") == []
+    memory.add("长春是一座汽车城！", "Changchun is a motor city!", "a.tmx:4")  # the index grows after lookups
+    assert [(m.percent, m.where) for m in memory.fuzzy("长春是一座汽车城。")] == [(100, "a.tmx:3"), (88, "a.tmx:4")]
 
 
 ALPHABET = "长春车客中心工业国家一二三，。"
