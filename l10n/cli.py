@@ -29,9 +29,13 @@ stages:
   score          BLEU / chrF / TER of the recorded MT against the reviewed translations
   build          render target/en/<doc>.md, .html and .review.html from the reviewed catalog
   terms          propose glossary candidates with renderings (glossary.candidates.csv)
-  terms          propose glossary candidates with renderings (glossary.candidates.csv)
   --check        run the CI checks; exit 0 clean, 1 problems, 2 usage errors or input that
                  cannot be read at all (missing, binary, not UTF-8)
+
+exchange with other tools (docs/formats.md):
+  tm export|import        translation memory as TMX 1.4b
+  xliff export|import     a document as XLIFF 2.1 (or 1.2) for OmegaT, Trados and other CAT tools
+  glossary export|import  glossary.csv as TBX-Basic
 """
 
 
@@ -134,8 +138,47 @@ def build_parser(prog: str = "translate.py") -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="run the CI checks (same as --check)")
     _add_docs(p)
     _add_check_options(p)
+    _add_exchange_commands(sub)
     parser.commands = sub.choices  # for usage errors in the words of the command that was given
     return parser
+
+
+def _add_languages(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source-lang", default="zh-Hans", metavar="CODE",
+                        help="language code written for the Chinese (default zh-Hans; some tools want zh-CN)")
+    parser.add_argument("--target-lang", default="en", metavar="CODE",
+                        help="language code written for the English (default en; e.g. en-US)")
+
+
+def _add_exchange_commands(sub) -> None:
+    tm = sub.add_parser("tm", help="translation memory as TMX: export, import")
+    actions = tm.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = actions.add_parser("export", help="write every reviewed pair of the documents as TMX 1.4b")
+    _add_docs(p)
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the TMX file to write")
+    _add_languages(p)
+    p = actions.add_parser("import", help="use a TMX memory (any tool's) in pretranslate; kept in the cache folder")
+    p.add_argument("file", type=Path, metavar="FILE.tmx")
+
+    xliff = sub.add_parser("xliff", help="a document as XLIFF for CAT tools: export, import")
+    actions = xliff.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = actions.add_parser("export", help="write the document's catalog as XLIFF (default target/en/<doc>.xlf)")
+    p.add_argument("document", metavar="DOC")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="the XLIFF file to write")
+    p.add_argument("--xliff-version", choices=("2.1", "1.2"), default="2.1", help="XLIFF version (default 2.1)")
+    _add_languages(p)
+    p = actions.add_parser("import", help="bring a translated XLIFF file back into the document's catalog")
+    p.add_argument("document", metavar="DOC")
+    p.add_argument("file", type=Path, metavar="FILE.xlf")
+
+    glossary = sub.add_parser("glossary", help="glossary.csv as TBX: export, import")
+    actions = glossary.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = actions.add_parser("export", help="write glossary.csv as TBX-Basic")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the TBX file to write")
+    _add_languages(p)
+    p = actions.add_parser("import", help="add a termbase's new terms to glossary.csv; report conflicts")
+    p.add_argument("file", type=Path, metavar="FILE.tbx")
+    p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
 
 
 def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
@@ -173,6 +216,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace, style: 
     if args.check or args.command == "check":
         return run_check(config, stages.documents(config, getattr(args, "documents", None)),
                          args.only, args.skip, args.format, style)
+    if args.command in ("tm", "xliff", "glossary"):
+        return run_exchange(config, args)
     docs = stages.documents(config, getattr(args, "documents", None))
     if args.command is None:
         return run_all(config, args.only, args.skip, args.format, args.require_mt, style)
@@ -271,6 +316,56 @@ def run_terms(config, docs, args) -> int:
           f"{result.asked} asked of the MT engine, {result.unproposed} without a proposal"
           + ("" if args.mt or not result.unproposed else "; add --mt to ask the MT engine for those"))
     return EXIT_OK
+
+
+def _skipped(skipped: dict[str, int]) -> str:
+    return ", ".join(f"{n} with {why}" for why, n in sorted(skipped.items())) or "none"
+
+
+def run_exchange(config, args) -> int:
+    if args.command == "tm" and args.action == "export":
+        docs = stages.documents(config, args.documents)
+        result = stages.tm_export(config, docs, args.output, args.source_lang, args.target_lang)
+        print(f"{result.output}: {'written' if result.written else 'unchanged'}: "
+              f"{_count(result.count, 'translation unit')} from {_count(len(docs), 'document')}")
+        return EXIT_OK
+    if args.command == "tm":
+        result = stages.tm_import(config, args.file)
+        print(f"{result.source}: {_count(result.units, 'zh → en unit')} imported into {result.stored}"
+              f"{' (replacing the earlier import)' if result.replaced else ''}; skipped: {_skipped(result.skipped)}")
+        return EXIT_OK
+    if args.command == "xliff" and args.action == "export":
+        doc = stages.documents(config, [args.document])[0]
+        result = stages.xliff_export(config, doc, args.output, args.xliff_version, args.source_lang, args.target_lang)
+        print(f"{result.output}: {'written' if result.written else 'unchanged'}: XLIFF {args.xliff_version}, "
+              f"{_count(result.count, 'unit')}")
+        return EXIT_OK
+    if args.command == "xliff":
+        doc = stages.documents(config, [args.document])[0]
+        result = stages.xliff_import(config, doc, args.file)
+        r = result.report
+        for line, message in r.reported:
+            print(f"{result.source}:{line}: {message}", file=sys.stderr)
+        print(f"{result.catalog}: {'updated' if result.written else 'unchanged'} from {result.source}: "
+              f"{r.applied} translations taken, {r.confirmed} drafts confirmed, {r.unchanged} unchanged, "
+              f"{r.untranslated} untranslated in the file, {len(r.reported)} not imported (listed above)")
+        return EXIT_PROBLEMS if r.reported else EXIT_OK
+    if args.action == "export":
+        result = stages.glossary_export(config, args.output, args.source_lang, args.target_lang)
+        print(f"{result.output}: {'written' if result.written else 'unchanged'}: TBX-Basic, "
+              f"{_count(result.count, 'term')}")
+        return EXIT_OK
+    result = stages.glossary_import(config, args.file, args.dry_run)
+    m = result.merge
+    for line, message in m.reported:
+        print(f"{result.source}:{line}: {message}", file=sys.stderr)
+    for zh, en, _, _ in m.added:
+        print(f"  + {zh} → {en}")
+    verb = "would add" if args.dry_run else "added"
+    state = "dry run, nothing written" if args.dry_run else ("updated" if result.written else "unchanged")
+    print(f"{result.glossary}: {state}: {verb} {_count(len(m.added), 'new term')}, {m.same} already there, "
+          f"{len(m.reported)} reported (listed above); skipped in {result.source}: {_skipped(result.skipped)}")
+    return EXIT_PROBLEMS if m.reported else EXIT_OK
 
 
 def run_check(config, docs, only, skip, fmt: str, style: CliStyle) -> int:

@@ -5,6 +5,7 @@
     target_dir = "target/en"            # <name>.po, .md, .html, .review.html
     cache_dir = ".l10n-cache"           # converted models, locks
     glossary = "glossary.csv"           # "" runs without a glossary (said explicitly)
+    memories = ["tm/agency.tmx"]        # TMX files used as translation memory (l10n.formats.tmx)
     documents = ["changchun-equipment"] # names or glob patterns ("*", "2026-11/*")
     published = ["changchun-equipment"] # fuzzy/untranslated entries are errors for these
     engine = "marian"                   # the default engine
@@ -48,7 +49,8 @@ SCALARS = {
     "engine": "marian",
     "max_source_mb": 5,
 }
-TABLE_KEYS = ("documents", "published", "model", "engines", "thresholds", *SCALARS, *sorted(COMMON_OPTIONS))
+TABLE_KEYS = ("documents", "published", "model", "engines", "thresholds", "memories", *SCALARS,
+              *sorted(COMMON_OPTIONS))
 # A document name: path components of letters, digits, and - _ . (not leading), separated by /.
 _NAME_PART = re.compile(r"[^\W_][\w.-]*", re.UNICODE)
 _PATTERN_PART = re.compile(r"[\w.*?\[\]!-]+", re.UNICODE)
@@ -100,6 +102,12 @@ class Config:
     max_source_bytes: int
     thresholds: dict[str, float] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # "table.key" → line in pyproject.toml
+    memories: list[Path] = field(default_factory=list)  # TMX files from `memories`
+
+    @property
+    def memory_dir(self) -> Path:
+        """Where imported memories are kept: the cache folder, never the catalogs."""
+        return self.cache_dir / "memories"
 
     @property
     def display(self) -> str:
@@ -331,6 +339,7 @@ def load_config(path: Path) -> Config:
             raise L10nError(
                 f"glossary {values['glossary']!r} {found}; restore it, or say glossary = \"\" to run without one",
                 display, line("glossary"))
+    memories = _memories(section.get("memories", []), root, display, line("memories"))
     config = Config(
         root=root,
         path=path,
@@ -344,6 +353,7 @@ def load_config(path: Path) -> Config:
         max_source_bytes=values["max_source_mb"] * 1024 * 1024,
         thresholds=thresholds,
         lines=lines,
+        memories=memories,
     )
     for key in ("documents", "published"):
         value = section.get(key, [])
@@ -391,6 +401,20 @@ def _engine_options(section: dict, default_engine: str, cache_dir: str, display:
             changes[key] = value
         result[name] = spec.options(**changes)
     return result
+
+
+def _memories(raw, root: Path, display: str, line: int | None) -> list[Path]:
+    """The `memories` list: TMX files that exist, named relative to the project."""
+    if not isinstance(raw, list) or not all(isinstance(name, str) and name.strip() for name in raw):
+        raise L10nError('memories must be a list of file names, e.g. memories = ["tm/agency.tmx"]', display, line)
+    paths = []
+    for name in raw:
+        path = root / name
+        if not path.is_file():
+            found = "is not a file" if path.exists() else "does not exist"
+            raise L10nError(f"memory {name!r} {found}; add the TMX file or remove it from memories", display, line)
+        paths.append(path)
+    return paths
 
 
 def _thresholds(raw, display: str, line) -> dict[str, float]:

@@ -2,7 +2,7 @@
 
 Outputs, next to the catalog: <doc>.md, a standalone <doc>.html (no external assets, prints
 well), and <doc>.review.html, a bilingual zh | en page with each entry's status, raw MT output
-and per-segment chrF. Rendering is a pure function of the source, the catalog and the scores,
+and per-segment chrF, and, when pre-translation found any, the fuzzy translation-memory matches. Rendering is a pure function of the source, the catalog and the scores,
 so building twice gives byte-identical files.
 """
 
@@ -259,23 +259,37 @@ td.mt { color: #444; font-size: .92em; }
 td.chrf { text-align: right; font-variant-numeric: tabular-nums; }
 .low { color: #b00020; font-weight: 600; }
 """.strip()
+TM_STYLE = "td.tm { font-size: .92em; } td.tm p { margin: 0 0 .35rem; } td.tm .pct { font-weight: 600; }"
+
+
+def _tm_cell(notes: Notes) -> str:
+    return "".join(
+        f'<p><span class="pct">{m.percent}%</span> <span lang="zh-Hans">{html.escape(m.source, quote=False)}</span>'
+        f" → {html.escape(m.target, quote=False)}</p>"
+        for m in notes.tm
+    )
 
 
 def render_review(doc: Document, po: polib.POFile, chrf: dict[str, float]) -> str:
     entries = {e.msgid: e for e in po if not e.obsolete}
     counts = {STATUS_REVIEWED: 0, STATUS_FUZZY: 0, STATUS_MISSING: 0}
+    segments = [(seg, entries.get(seg.text)) for seg in doc.segments()]
+    notes_of = {seg.text: get_notes(entry) if entry is not None else Notes() for seg, entry in segments}
+    # The memory column appears only when some entry has matches, so a reviewed catalog's page
+    # stays as it was.
+    with_tm = any(notes.tm for notes in notes_of.values())
     rows = []
-    for seg in doc.segments():
-        entry = entries.get(seg.text)
+    for seg, entry in segments:
         status = status_of(entry)
         counts[status] += 1
-        notes = get_notes(entry) if entry is not None else Notes()
+        notes = notes_of[seg.text]
         score = chrf.get(seg.text)
         score_cell = "" if score is None else f'<span class="{"low" if score < 40 else ""}">{score:.1f}</span>'
+        tm_cell = f'<td class="tm">{_tm_cell(notes)}</td>' if with_tm else ""
         rows.append(
             f'<tr class="{status}"><td>{seg.line}</td><td class="zh" lang="zh-Hans">{html.escape(seg.text, quote=False)}</td>'
             f"<td>{html.escape(entry.msgstr if entry else '', quote=False)}</td><td>{status}</td>"
-            f'<td class="mt">{html.escape(notes.mt or "", quote=False)}</td><td class="chrf">{score_cell}</td></tr>'
+            f'<td class="mt">{html.escape(notes.mt or "", quote=False)}</td>{tm_cell}<td class="chrf">{score_cell}</td></tr>'
         )
     name = doc.path.rsplit("/", 1)[-1]
     body = [
@@ -285,15 +299,17 @@ def render_review(doc: Document, po: polib.POFile, chrf: dict[str, float]) -> st
         f"{counts[STATUS_MISSING]} untranslated. chrF compares the raw MT output with the reviewed translation "
         "(lower means MT needed more work; below 40 is highlighted).</p>",
         "<table>",
-        '<colgroup><col class="line"><col><col><col class="status"><col><col class="chrf"></colgroup>',
-        "<thead><tr><th>Line</th><th>Chinese</th><th>English</th><th>Status</th><th>Raw MT</th><th>chrF</th></tr></thead>",
+        f'<colgroup><col class="line"><col><col><col class="status"><col>{"<col>" if with_tm else ""}'
+        '<col class="chrf"></colgroup>',
+        f"<thead><tr><th>Line</th><th>Chinese</th><th>English</th><th>Status</th><th>Raw MT</th>"
+        f"{'<th>Memory matches</th>' if with_tm else ''}<th>chrF</th></tr></thead>",
         "<tbody>",
         *rows,
         "</tbody>",
         "</table>",
         "</main>",
     ]
-    return _page(f"Review: {name}", body, REVIEW_STYLE)
+    return _page(f"Review: {name}", body, REVIEW_STYLE + ("\n" + TM_STYLE if with_tm else ""))
 
 
 def render_all(doc: Document, po: polib.POFile, chrf: dict[str, float], draft: bool) -> dict[str, str]:

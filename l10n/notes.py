@@ -6,6 +6,9 @@ Where they live:
   #. MT: <raw MT output>       A value too long for one line continues on lines `key+ …` (joined
   #. MT-key: engine=… source=… with a space) or `key& …` (joined with nothing), so that no editor
                                ever re-wraps them and they read back exactly.
+  #. TM 86%: <source> → <target>   a fuzzy translation-memory match (l10n.memory), continued on
+                               `TM+`/`TM&` lines; several, best first. Kept only on entries that
+                               are not reviewed: pre-translation recomputes them.
   #. MT-previous: …            the MT record that came with a translation borrowed from an entry
   #. MT-previous-key: …        for a previous source text (a fuzzy match): kept, and marked, so it
                                is never taken as MT of the new source.
@@ -34,6 +37,9 @@ _KEYS = "|".join(re.escape(k) for k in sorted(NOTE_KEYS, key=len, reverse=True))
 NOTE_LINE = re.compile(rf"^({_KEYS})(:|\+|&) ?(.*)$")
 OBSOLETE_NOTE_LINE = re.compile(rf"^l10n-({_KEYS})(:|\+|&) ?(.*)$")
 TOOL_MESSAGE_LINE = re.compile(r"^l10n(:|\+|&) ?(.*)$")
+TM_LINE = re.compile(r"^TM (\d{1,3})%: ?(.*)$")
+TM_CONTINUED = re.compile(r"^TM(\+|&) ?(.*)$")
+TM_ARROW = " → "
 # A translator's instruction to the checks (parsed by l10n.qa.parse_allow); never the toolkit's.
 ALLOW_LINE = re.compile(r"^\s*l10n:\s*allow\b(.*)$", re.IGNORECASE)
 
@@ -62,11 +68,51 @@ def _chunk(value: str, width: int) -> list[tuple[str, str]]:
     return pieces
 
 
-def encode_field(key: str, value: str) -> list[str]:
-    """`key: value` lines, continued as `key+ …`/`key& …`, each short enough that a PO writer
-    wrapping at 78 columns leaves it alone (3 columns for the `#. ` / `# ` prefix)."""
-    width = WRAP_WIDTH - 3 - len(key) - 2
-    return [f"{key}{joiner} {piece}".rstrip() for joiner, piece in _chunk(value, width)]
+def encode_field(key: str, value: str, continued: str | None = None) -> list[str]:
+    """`key: value` lines, continued as `key+ …`/`key& …` (or under the name `continued`), each
+    short enough that a PO writer wrapping at 78 columns leaves it alone (3 columns for the
+    `#. ` / `# ` prefix)."""
+    continued = continued or key
+    width = WRAP_WIDTH - 3 - max(len(key), len(continued)) - 2
+    return [f"{key if joiner == ':' else continued}{joiner} {piece}".rstrip()
+            for joiner, piece in _chunk(value, width)]
+
+
+@dataclass(frozen=True)
+class TMNote:
+    """A fuzzy translation-memory match as the translator sees it."""
+
+    percent: int
+    source: str
+    target: str
+
+    def lines(self) -> list[str]:
+        return encode_field(f"TM {self.percent}%", f"{self.source}{TM_ARROW}{self.target}", "TM")
+
+
+def _decode_tm(lines: list[str]) -> tuple[list[TMNote], list[str]]:
+    """TM matches read from `TM n%:` lines and their continuations; the other lines. The source
+    and target are split at the first arrow: a Chinese segment carries no spaced arrow."""
+    found: list[list] = []
+    others: list[str] = []
+    last_was_tm = False
+    for line in lines:
+        m = TM_LINE.match(line)
+        if m:
+            found.append([int(m.group(1)), m.group(2)])
+            last_was_tm = True
+            continue
+        m = TM_CONTINUED.match(line)
+        if m and last_was_tm:
+            found[-1][1] += (" " if m.group(1) == "+" else "") + m.group(2)
+            continue
+        others.append(line)
+        last_was_tm = False
+    notes = []
+    for percent, value in found:
+        source, _, target = value.partition(TM_ARROW)
+        notes.append(TMNote(percent, source, target))
+    return notes, others
 
 
 def _decode(lines: list[str], pattern: re.Pattern) -> tuple[dict[str, str], list[str]]:
@@ -105,6 +151,7 @@ class Notes:
     mt_previous: str | None = None
     mt_previous_key: str = ""
     origin: str = ""
+    tm: tuple[TMNote, ...] = ()
     foreign: tuple[str, ...] = ()
 
     def mt_for(self, msgid: str) -> str | None:
@@ -145,7 +192,7 @@ class Notes:
         return fields
 
     @classmethod
-    def _from_fields(cls, fields: dict[str, str], foreign: list[str]) -> "Notes":
+    def _from_fields(cls, fields: dict[str, str], foreign: list[str], tm: list[TMNote] = ()) -> "Notes":
         return cls(
             block=fields.get("block", ""),
             mt=fields.get("MT"),
@@ -153,6 +200,7 @@ class Notes:
             mt_previous=fields.get("MT-previous"),
             mt_previous_key=fields.get("MT-previous-key", ""),
             origin=fields.get("origin", ""),
+            tm=tuple(tm),
             foreign=tuple(foreign),
         )
 
@@ -160,15 +208,17 @@ class Notes:
 def get_notes(entry: polib.POEntry) -> Notes:
     """The entry's notes, from its extracted comments or, on an obsolete entry, from the
     `l10n-` lines of its translator comment."""
-    fields, foreign = _decode(_lines(entry.comment), NOTE_LINE)
+    tm, lines = _decode_tm(_lines(entry.comment))
+    fields, foreign = _decode(lines, NOTE_LINE)
     kept, _ = _decode(_lines(entry.tcomment), OBSOLETE_NOTE_LINE)
     for key, value in kept.items():
         fields.setdefault(key, value)
-    return Notes._from_fields(fields, foreign)
+    return Notes._from_fields(fields, foreign, tm)
 
 
 def set_notes(entry: polib.POEntry, notes: Notes) -> None:
-    """Write `notes` where they survive: `#.` on an active entry, `# l10n-…` on an obsolete one."""
+    """Write `notes` where they survive: `#.` on an active entry, `# l10n-…` on an obsolete one
+    (whose TM matches are dropped: they are recomputed if it comes back)."""
     own = [line for line in _lines(entry.tcomment) if not OBSOLETE_NOTE_LINE.match(line)]
     prefix = "l10n-" if entry.obsolete else ""
     lines = [line for key, value in notes._fields() for line in encode_field(prefix + key, value)]
@@ -176,6 +226,7 @@ def set_notes(entry: polib.POEntry, notes: Notes) -> None:
         entry.comment = "\n".join(notes.foreign)
         entry.tcomment = "\n".join(own + lines)
     else:
+        lines += [line for match in notes.tm for line in match.lines()]
         entry.comment = "\n".join(list(notes.foreign) + lines)
         entry.tcomment = "\n".join(own)
 

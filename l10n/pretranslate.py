@@ -10,6 +10,10 @@ reviewed catalog loads no model at all):
   * with refresh=True, every entry whose MT record is missing or from another model or glossary,
     reviewed entries included: only their MT record changes, never their msgstr.
 
+Every entry that is not reviewed also gets its best fuzzy translation-memory matches (at least
+FUZZY_THRESHOLD percent, l10n.memory) as `#. TM 86%: <source> → <target>` notes, recomputed on
+each run; a reviewed entry's matches are removed.
+
 A reviewed msgstr (non-empty, not fuzzy) is never changed. A fuzzy msgstr that a translator
 edited is never replaced either: only the MT record next to it is updated. An unedited MT output
 that came with a fuzzy match (recorded as `MT-previous`) is replaced by MT of the new source.
@@ -30,8 +34,8 @@ from .config import DocumentPaths
 from .engines import Engine, TermHint, TranslationRequest
 from .errors import L10nError, TranslationAborted
 from .glossary import Glossary
-from .memory import Memory
-from .notes import get_notes, set_notes, set_tool_messages, source_hash
+from .memory import FUZZY_LIMIT, FUZZY_THRESHOLD, Memory
+from .notes import TMNote, get_notes, set_notes, set_tool_messages, source_hash
 from .pofile import copy_catalog, is_reviewed, read_catalog, write_catalog
 from .script import cjk_leftovers
 
@@ -56,6 +60,7 @@ class Summary:
     from_memory: int = 0
     skipped: int = 0
     refreshed: int = 0
+    tm_matched: int = 0  # entries shown fuzzy translation-memory matches
     terms_total: int = 0
     terms_ok: int = 0
     model_calls: int = 0
@@ -70,7 +75,8 @@ class Summary:
         rate = f"{100 * self.term_rate:.1f}% ({self.terms_ok}/{self.terms_total})" if self.term_rate is not None else "n/a (no glossary terms in the translated segments)"
         return [
             f"translated by MT: {self.translated} (MT record refreshed on reviewed entries: {self.refreshed})",
-            f"taken from translation memory: {self.from_memory}",
+            f"taken from translation memory: {self.from_memory}; "
+            f"shown fuzzy memory matches (≥ {FUZZY_THRESHOLD}%): {self.tm_matched}",
             f"skipped (reviewed, or MT already recorded for this model and glossary): {self.skipped}",
             f"glossary term success: {rate}",
             f"model calls: {self.model_calls}; time: {self.seconds:.1f} s",
@@ -113,6 +119,27 @@ def plan(po: polib.POFile, key_for: Callable[[str], str], memory: Memory, refres
         else:
             summary.skipped += 1
     return jobs
+
+
+def record_tm_matches(po: polib.POFile, memory: Memory, summary: Summary) -> None:
+    """Give each entry that is not reviewed its best fuzzy memory matches as notes (a match that
+    is exactly what the msgstr already says is left out); take them off reviewed entries."""
+    for entry in po:
+        if entry.obsolete:
+            continue
+        notes = get_notes(entry)
+        matches: tuple[TMNote, ...] = ()
+        if not is_reviewed(entry):
+            matches = tuple(
+                TMNote(m.percent, m.source, m.target)
+                for m in memory.fuzzy(entry.msgid, FUZZY_THRESHOLD, FUZZY_LIMIT + 1)
+                if not (m.source == entry.msgid and m.target == entry.msgstr)
+            )[:FUZZY_LIMIT]
+        if matches:
+            summary.tm_matched += 1
+        if matches != notes.tm:
+            notes.tm = matches
+            set_notes(entry, notes)
 
 
 def _request(entry: polib.POEntry, glossary: Glossary, memory: Memory, wants_context: bool,
@@ -192,6 +219,7 @@ def pretranslate_document(
         po = copy_catalog(original, display)
         key_for = lambda msgid: mt_key(engine_name, model, glossary, msgid)  # noqa: E731
         jobs = plan(po, key_for, memory, refresh, summary)
+        record_tm_matches(po, memory, summary)
         if not jobs:
             write_catalog(po, doc.catalog, original)
             summary.seconds += time.monotonic() - started

@@ -8,6 +8,7 @@ sets (cheap, for prompt examples) or difflib's ratio (for msgmerge-style fuzzy m
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 
 
@@ -24,12 +25,16 @@ def dice(a: set[str], b: set[str], shared: int | None = None) -> float:
 
 
 class BigramIndex:
-    """Texts indexed by their character bigrams; `candidates` counts shared bigrams per text."""
+    """Texts indexed by their character bigrams; `candidates` counts shared bigrams per text.
+
+    Postings are compact integer arrays and each text keeps only the number of its distinct
+    bigrams, so a memory of 100,000 segments stays in tens of megabytes."""
 
     def __init__(self) -> None:
         self.texts: list[str] = []
-        self._grams: list[set[str]] = []
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        self.sizes = array("I")  # distinct bigrams per text
+        self.lengths = array("I")  # characters per text
+        self._postings: dict[str, array] = defaultdict(lambda: array("I"))
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -39,13 +44,18 @@ class BigramIndex:
         position = len(self.texts)
         grams = char_bigrams(text)
         self.texts.append(text)
-        self._grams.append(grams)
+        self.sizes.append(len(grams))
+        self.lengths.append(len(text))
         for gram in grams:
             self._postings[gram].append(position)
         return position
 
+    def postings(self, gram: str) -> array | None:
+        """The positions of the texts that contain `gram` (ascending), or None."""
+        return self._postings.get(gram)
+
     def grams(self, position: int) -> set[str]:
-        return self._grams[position]
+        return char_bigrams(self.texts[position])
 
     def candidates(self, text: str) -> tuple[set[str], dict[int, int]]:
         """(bigrams of `text`, {position: number of bigrams shared with it}) for every indexed
@@ -63,7 +73,8 @@ class BigramIndex:
         if k <= 0:
             return []
         grams, shared = self.candidates(text)
+        size = len(grams)
         scored = sorted(
-            (-dice(grams, self._grams[i], n), i) for i, n in shared.items() if self.texts[i] != skip
+            (-2 * n / (size + self.sizes[i]), i) for i, n in shared.items() if self.texts[i] != skip
         )
         return [i for _, i in scored[:k]]

@@ -87,11 +87,10 @@ def pretranslate(config: Config, docs: list[DocumentPaths], engine: str, options
                  on_load: Callable[[str, str], None] | None = None) -> PretranslateResult:
     """Machine-translate what needs it in each catalog (l10n.pretranslate). The engine is loaded
     only when some entry needs a model; `on_load(engine, model)` is called just before."""
-    from .memory import load_memory
     from .pretranslate import pretranslate_document
 
     glossary = load_project_glossary(config)
-    memory = load_memory(config.all_catalogs(), config.rel)
+    memory = project_memory(config)
     loaded = None
 
     def get_engine():
@@ -233,3 +232,169 @@ def quiet_model_loading() -> None:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
+
+
+# --- exchange with the translators' other tools (l10n.formats) ------------------------------
+
+def external_memories(config: Config):
+    """(source, target, where) of every TMX memory the project uses: the configured `memories`
+    first, in their order, then those imported into the cache folder, by name."""
+    from .formats.tmx import pairs, read_tmx
+
+    paths = list(config.memories)
+    if config.memory_dir.is_dir():
+        paths += sorted(p for p in config.memory_dir.glob("*.tmx") if p.is_file())
+    for path in paths:
+        yield from pairs(read_tmx(path, config.rel(path)))
+
+
+def project_memory(config: Config):
+    """The translation memory pre-translation uses: reviewed entries of every catalog, then the
+    external memories."""
+    from .memory import load_memory
+
+    return load_memory(config.all_catalogs(), config.rel, external_memories(config))
+
+
+@dataclass
+class ExportResult:
+    output: str  # as shown
+    written: bool
+    count: int  # units, terms or entries written
+
+
+def _write_output(config: Config, output: Path, content: str, default: bool) -> bool:
+    """Write an export atomically. A path the toolkit chose must stay inside the target or cache
+    folder (Config.writable); a path the user named is theirs."""
+    from .textio import atomic_write
+
+    if default:
+        config.writable(output)
+    return atomic_write(output, content)
+
+
+def tm_export(config: Config, docs: list[DocumentPaths], output: Path, source_lang: str = "zh-Hans",
+              target_lang: str = "en") -> ExportResult:
+    """Every reviewed pair of the documents' catalogs as a TMX 1.4b file."""
+    from .formats.tmx import catalog_units, write_tmx
+    from .pofile import read_catalog
+
+    units = catalog_units([(doc.name, read_catalog(doc.catalog, doc.catalog_display)) for doc in docs])
+    written = _write_output(config, output, write_tmx(units, source_lang, target_lang), default=False)
+    return ExportResult(config.rel(output), written, len(units))
+
+
+@dataclass
+class TmImportResult:
+    source: str
+    stored: str
+    units: int
+    skipped: dict[str, int]
+    replaced: bool  # a memory of the same name had been imported before
+
+
+def tm_import(config: Config, path: Path) -> TmImportResult:
+    """Read a TMX file (any tool's) and keep its zh → en pairs in the cache folder, where
+    pre-translation finds them. The catalogs are not touched."""
+    import re
+
+    from .formats.tmx import read_tmx, stored_copy, write_tmx
+    from .textio import atomic_write
+
+    shown = config.rel(path)
+    memory = read_tmx(path, shown)
+    if not memory.units:
+        reasons = "; ".join(f"{n} with {why}" for why, n in memory.skipped.items()) or "no units"
+        raise L10nError(f"no Simplified Chinese → English pair in this memory ({reasons})", shown)
+    name = re.sub(r"[^\w.-]+", "_", path.stem).lstrip(".") or "memory"
+    stored = config.writable(config.memory_dir / f"{name}.tmx")
+    replaced = stored.exists()
+    atomic_write(stored, write_tmx(stored_copy(memory), *memory.languages))
+    return TmImportResult(shown, config.rel(stored), len(memory.units), dict(memory.skipped), replaced)
+
+
+def xliff_export(config: Config, doc: DocumentPaths, output: Path | None = None, version: str = "2.1",
+                 source_lang: str = "zh-Hans", target_lang: str = "en") -> ExportResult:
+    """The document's catalog as XLIFF 2.1 or 1.2, by default next to the catalog (<doc>.xlf)."""
+    from .formats.xliff import export_units, write_xliff12, write_xliff2
+    from .pofile import read_catalog
+
+    po = read_catalog(doc.catalog, doc.catalog_display)
+    units = export_units(po)
+    write = write_xliff2 if version.startswith("2") else write_xliff12
+    content = write(units, doc.source_display, doc.name, source_lang, target_lang)
+    path = output if output is not None else doc.output(".xlf")
+    written = _write_output(config, path, content, default=output is None)
+    return ExportResult(config.rel(path), written, len(units))
+
+
+@dataclass
+class XliffImportResult:
+    source: str  # the XLIFF file, as shown
+    catalog: str
+    written: bool
+    report: object  # formats.xliff.ImportReport
+
+
+def xliff_import(config: Config, doc: DocumentPaths, path: Path) -> XliffImportResult:
+    """Bring a translated XLIFF file back into the document's catalog under the no-loss rules of
+    l10n.formats.xliff.apply_import, holding the catalog's lock; written atomically, and only if
+    something changed."""
+    from .formats.xliff import apply_import, read_xliff
+    from .pofile import copy_catalog, read_catalog, write_catalog
+
+    shown = config.rel(path)
+    xliff = read_xliff(path, shown)
+    config.writable(doc.catalog)
+    with _lock(config, doc):
+        original = read_catalog(doc.catalog, doc.catalog_display)
+        po = copy_catalog(original, doc.catalog_display)
+        report = apply_import(po, xliff)
+        written = write_catalog(po, doc.catalog, original)
+    return XliffImportResult(shown, doc.catalog_display, written, report)
+
+
+def glossary_export(config: Config, output: Path, source_lang: str = "zh-Hans", target_lang: str = "en") -> ExportResult:
+    """glossary.csv as TBX-Basic."""
+    from .formats.tbx import write_tbx
+
+    glossary = load_project_glossary(config)
+    if not glossary.path:
+        raise L10nError("the project has no glossary (glossary = \"\")", config.display, config.line_of("glossary"))
+    content = write_tbx(glossary.terms, source_lang, target_lang, f"{glossary.path} of {config.root.name}")
+    written = _write_output(config, output, content, default=False)
+    return ExportResult(config.rel(output), written, len(glossary.terms))
+
+
+@dataclass
+class GlossaryImportResult:
+    source: str
+    glossary: str
+    written: bool
+    merge: object  # formats.tbx.GlossaryMerge
+    skipped: dict[str, int]
+
+
+def glossary_import(config: Config, path: Path, dry_run: bool = False) -> GlossaryImportResult:
+    """Append a termbase's new terms to the project's glossary.csv, which stays the source of
+    truth: existing rows are never changed, conflicts are reported."""
+    from .formats.tbx import merge_into_glossary, read_tbx
+    from .textio import atomic_write, read_bytes
+
+    if config.glossary is None:
+        raise L10nError("the project has no glossary (glossary = \"\"); name one to import into",
+                        config.display, config.line_of("glossary"))
+    shown = config.rel(path)
+    termbase = read_tbx(path, shown)
+    target = config.glossary
+    display = config.rel(target)
+    # glossary.csv lives outside the target and cache folders; it is written only where it is
+    # a file of the project itself (not a link leading elsewhere).
+    if not target.resolve().is_relative_to(config.root.resolve()) or target.is_symlink():
+        raise L10nError(f"refusing to write {display}: it resolves to {target.resolve()}, outside the project",
+                        config.display, config.line_of("glossary"))
+    merge = merge_into_glossary(read_bytes(target, display, "glossary"), display, termbase, shown)
+    written = False
+    if merge.added and not dry_run:
+        written = atomic_write(target, merge.content)
+    return GlossaryImportResult(shown, display, written, merge, dict(termbase.skipped))
