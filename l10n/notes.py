@@ -9,6 +9,9 @@ Where they live:
   #. TM 86%: <source> → <target>   a fuzzy translation-memory match (l10n.memory), continued on
                                `TM+`/`TM&` lines; several, best first. Kept only on entries that
                                are not reviewed: pre-translation recomputes them.
+  #. MT-QA: [numbers] 248.6亿 → expected 24.86 billion
+                               what MT QA found in that output (l10n.qa), one line each; the
+  #. MT-rounds: 1              entry stays fuzzy. MT-rounds: repair rounds the output took.
   #. MT-previous: …            the MT record that came with a translation borrowed from an entry
   #. MT-previous-key: …        for a previous source text (a fuzzy match): kept, and marked, so it
                                is never taken as MT of the new source.
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 import polib
 
 WRAP_WIDTH = 78
-NOTE_KEYS = ("block", "MT", "MT-key", "MT-previous", "MT-previous-key", "origin")
+NOTE_KEYS = ("block", "MT", "MT-key", "MT-QA", "MT-rounds", "MT-previous", "MT-previous-key", "origin")
 _KEYS = "|".join(re.escape(k) for k in sorted(NOTE_KEYS, key=len, reverse=True))
 NOTE_LINE = re.compile(rf"^({_KEYS})(:|\+|&) ?(.*)$")
 OBSOLETE_NOTE_LINE = re.compile(rf"^l10n-({_KEYS})(:|\+|&) ?(.*)$")
@@ -115,9 +118,10 @@ def _decode_tm(lines: list[str]) -> tuple[list[TMNote], list[str]]:
     return notes, others
 
 
-def _decode(lines: list[str], pattern: re.Pattern) -> tuple[dict[str, str], list[str]]:
-    """Fields read from the lines that match `pattern` (key, joiner, value); the other lines."""
-    fields: dict[str, str] = {}
+def _decode(lines: list[str], pattern: re.Pattern) -> tuple[dict[str, list[str]], list[str]]:
+    """Fields read from the lines that match `pattern` (key, joiner, value), each key with its
+    values in order (a `key:` line starts a value, `key+`/`key&` continue it); the other lines."""
+    fields: dict[str, list[str]] = {}
     others: list[str] = []
     last = None
     for line in lines:
@@ -127,12 +131,13 @@ def _decode(lines: list[str], pattern: re.Pattern) -> tuple[dict[str, str], list
             last = None
             continue
         key, joiner, value = m.groups()
-        if joiner == ":" or last != key:
-            fields[key] = value
+        values = fields.setdefault(key, [])
+        if joiner == ":" or last != key or not values:
+            values.append(value)
         elif joiner == "+":
-            fields[key] += " " + value
+            values[-1] += " " + value
         else:
-            fields[key] += value
+            values[-1] += value
         last = key
     return fields, others
 
@@ -151,6 +156,8 @@ class Notes:
     mt_previous: str | None = None
     mt_previous_key: str = ""
     origin: str = ""
+    mt_qa: tuple[str, ...] = ()  # what MT QA found in the MT output: "[numbers] 248.6亿 → expected …"
+    mt_rounds: int = 0  # repair rounds the MT output took (extra model calls for this entry)
     tm: tuple[TMNote, ...] = ()
     foreign: tuple[str, ...] = ()
 
@@ -168,6 +175,8 @@ class Notes:
         mine = f"source={source_hash(msgid)}"
         current_ok = self.mt is not None and self.mt_key.endswith(mine)
         previous_ok = self.mt_previous is not None and self.mt_previous_key.endswith(mine)
+        if not current_ok:  # QA and rounds describe the MT of this source only; QA can be redone
+            self.mt_qa, self.mt_rounds = (), 0
         if previous_ok and not current_ok:
             self.mt, self.mt_key, self.mt_previous, self.mt_previous_key = (
                 self.mt_previous, self.mt_previous_key, self.mt, self.mt_key)
@@ -185,6 +194,9 @@ class Notes:
             fields.append(("block", self.block))
         if self.mt is not None:
             fields += [("MT", self.mt), ("MT-key", self.mt_key)]
+            fields += [("MT-QA", finding) for finding in self.mt_qa]
+            if self.mt_rounds:
+                fields.append(("MT-rounds", str(self.mt_rounds)))
         if self.mt_previous is not None:
             fields += [("MT-previous", self.mt_previous), ("MT-previous-key", self.mt_previous_key)]
         if self.origin:
@@ -192,14 +204,20 @@ class Notes:
         return fields
 
     @classmethod
-    def _from_fields(cls, fields: dict[str, str], foreign: list[str], tm: list[TMNote] = ()) -> "Notes":
+    def _from_fields(cls, fields: dict[str, list[str]], foreign: list[str], tm: list[TMNote] = ()) -> "Notes":
+        def one(key: str, default=None):
+            return fields[key][-1] if fields.get(key) else default
+
+        rounds = one("MT-rounds", "0")
         return cls(
-            block=fields.get("block", ""),
-            mt=fields.get("MT"),
-            mt_key=fields.get("MT-key", ""),
-            mt_previous=fields.get("MT-previous"),
-            mt_previous_key=fields.get("MT-previous-key", ""),
-            origin=fields.get("origin", ""),
+            block=one("block", ""),
+            mt=one("MT"),
+            mt_key=one("MT-key", ""),
+            mt_qa=tuple(fields.get("MT-QA", ())),
+            mt_rounds=int(rounds) if rounds.isdigit() else 0,
+            mt_previous=one("MT-previous"),
+            mt_previous_key=one("MT-previous-key", ""),
+            origin=one("origin", ""),
             tm=tuple(tm),
             foreign=tuple(foreign),
         )

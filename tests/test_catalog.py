@@ -257,3 +257,21 @@ def test_an_obsolete_reviewed_entry_lent_to_a_fuzzy_match_stays():
     po = reread(build(text.replace("业列。", ""), po))  # 产列。 goes away again
     kept = {e.msgid: e.msgstr for e in po if e.obsolete}
     assert kept == {"业列。": "First.", "产列。": "Second."}
+
+
+def test_mt_qa_findings_and_rounds_read_back():
+    entry = polib.POEntry(msgid="源", msgstr="")
+    findings = ("[numbers] 248.6亿美元 → expected US$24.86 billion",
+                "[omission] part of the source seems to be missing: " + "a long reason " * 8)
+    notes.set_notes(entry, notes.Notes(block="paragraph", mt="Source.", mt_qa=findings, mt_rounds=2,
+                                       mt_key=f"engine=e model=m glossary=g source={notes.source_hash('源')}"))
+    po = polib.POFile()
+    po.metadata = pofile.new_metadata("t")
+    po.append(entry)
+    text = pofile.render(po)
+    assert "#. MT-QA: [numbers] 248.6亿美元 → expected US$24.86 billion" in text
+    assert "#. MT-rounds: 2" in text
+    read = notes.get_notes(pofile.parse_po(text, "t.po").find("源"))
+    assert read.mt_qa == tuple(" ".join(f.split()) for f in findings) and read.mt_rounds == 2
+    read.settle("另一个源")  # the record is now of a previous source: its QA no longer applies
+    assert read.mt_previous == "Source." and read.mt_qa == () and read.mt_rounds == 0
