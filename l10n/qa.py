@@ -127,6 +127,38 @@ def check_document(segments: list[Segment], glossary: Glossary | None = None,
     return results
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """MT QA of one segment: every finding, and how many glossary term occurrences of the source
+    its translation renders (short forms only after their full form)."""
+
+    findings: tuple[Finding, ...]
+    terms_needed: int
+    terms_found: int
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+
+def assess_document(segments: list[Segment], glossary: Glossary | None = None) -> list[Assessment]:
+    """MT QA of a document's translations, in document order: every check, MT-only ones included."""
+    document = DocumentState(glossary)
+    results = []
+    for segment in segments:
+        findings = check_segment(segment, document)
+        counts = document.counts(segment.source, segment.target) if document.glossary.terms else []
+        results.append(Assessment(tuple(findings), sum(c.needed for c in counts),
+                                  sum(min(c.found, c.needed) for c in counts)))
+        document.advance(segment.source, segment.target)
+    return results
+
+
+def describe(finding: Finding) -> str:
+    """One finding as an MT record shows it: `[numbers] 248.6亿 → expected 24.86 billion`."""
+    return f"[{finding.check}] {finding.message}"
+
+
 # --- translator comments -------------------------------------------------------------------
 
 CHECK_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")

@@ -16,6 +16,7 @@ from .glossary import Glossary
 from .notes import get_notes
 from .pofile import is_reviewed
 from .problems import shorten
+from .qa import Assessment, Segment, assess_document, describe
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Pair:
     line: int  # of the entry in the PO file
     source: str = ""  # path:line of the segment in the source text
     chrf: float = 0.0
+    assessment: Assessment | None = None  # MT QA of the MT output (l10n.qa)
 
 
 @dataclass
@@ -40,6 +42,14 @@ class ScoreReport:
     terms_total: int = 0
     terms_ok: int = 0
     models: Counter = field(default_factory=Counter)
+    qa_checked: int = 0  # MT outputs of current sources, scored or not
+    qa_passed: int = 0
+    qa_problems: Counter = field(default_factory=Counter)  # check id → MT outputs it flags
+    _assessed: list = field(default_factory=list, repr=False)  # (segments, pairs) per catalog
+
+    @property
+    def qa_pass_rate(self) -> float | None:
+        return self.qa_passed / self.qa_checked if self.qa_checked else None
 
     @property
     def term_accuracy(self) -> float | None:
@@ -57,21 +67,29 @@ class ScoreReport:
             "term_accuracy": self.term_accuracy,
             "terms_ok": self.terms_ok,
             "terms_total": self.terms_total,
+            "mt_qa_pass_rate": self.qa_pass_rate,
+            "mt_qa_passed": self.qa_passed,
+            "mt_qa_checked": self.qa_checked,
+            "mt_qa_problems": dict(sorted(self.qa_problems.items())),
             "mt_models": dict(sorted(self.models.items())),
             "segments": [
-                {"line": p.line, "where": p.source, "source": p.msgid, "mt": p.hypothesis, "reference": p.reference, "chrf": round(p.chrf, 2)}
+                {"line": p.line, "where": p.source, "source": p.msgid, "mt": p.hypothesis, "reference": p.reference,
+                 "chrf": round(p.chrf, 2), "mt_qa": [describe(f) for f in p.assessment.findings] if p.assessment else []}
                 for p in self.pairs
             ],
         }
 
 
 def collect_pairs(po: polib.POFile, report: ScoreReport) -> None:
+    """The scored pairs of one catalog; its MT outputs, in document order, for MT QA."""
+    segments: list[tuple[Segment, Pair | None]] = []
     for entry in po:
         if entry.obsolete:
             continue
         report.entries += 1
         notes = get_notes(entry)
         mt = notes.mt_for(entry.msgid)
+        pair = None
         if mt is None:
             report.not_scored["no MT output recorded" + (" (taken from memory)" if notes.origin else "")] += 1
         elif not entry.msgstr:
@@ -80,9 +98,13 @@ def collect_pairs(po: polib.POFile, report: ScoreReport) -> None:
             report.not_scored["no reference (fuzzy, not reviewed yet)"] += 1
         else:
             where = ":".join(entry.occurrences[0]) if entry.occurrences else ""
-            report.pairs.append(Pair(entry.msgid, mt, entry.msgstr, entry.linenum, where))
+            pair = Pair(entry.msgid, mt, entry.msgstr, entry.msgstr_line, where)
+            report.pairs.append(pair)
             model = next((part[6:] for part in notes.mt_key.split() if part.startswith("model=")), "?")
             report.models[model] += 1
+        if mt is not None:
+            segments.append((Segment(entry.msgid, mt, notes.block), pair))
+    report._assessed.append(segments)
 
 
 METRICS = ("bleu", "chrf", "ter")
@@ -94,6 +116,7 @@ def compute(report: ScoreReport, glossary: Glossary, metrics: tuple[str, ...] = 
     CI gate, which does not use it, leaves it out), per-segment chrF, and glossary term accuracy."""
     from sacrebleu.metrics import BLEU, CHRF, TER
 
+    assess_mt(report, glossary)
     if not report.pairs:
         return report
     hyps = [p.hypothesis for p in report.pairs]
@@ -109,11 +132,22 @@ def compute(report: ScoreReport, glossary: Glossary, metrics: tuple[str, ...] = 
         sentence = CHRF()
         for pair in report.pairs:
             pair.chrf = sentence.sentence_score(pair.hypothesis, [pair.reference]).score
-    for pair in report.pairs:
-        matches = glossary.find(pair.msgid)
-        report.terms_total += len(matches)
-        report.terms_ok += len(matches) - len(glossary.missing(pair.msgid, pair.hypothesis))
     return report
+
+
+def assess_mt(report: ScoreReport, glossary: Glossary) -> None:
+    """MT QA of every recorded MT output, each catalog read as a document; glossary term accuracy
+    of the scored pairs (term occurrences rendered, a short form only after its full form)."""
+    for segments in report._assessed:
+        for (segment, pair), assessment in zip(segments, assess_document([s for s, _ in segments], glossary)):
+            report.qa_checked += 1
+            report.qa_passed += assessment.passed
+            report.qa_problems.update({f.check for f in assessment.findings})
+            if pair is not None:
+                pair.assessment = assessment
+                report.terms_total += assessment.terms_needed
+                report.terms_ok += assessment.terms_found
+    report._assessed.clear()
 
 
 def score_catalogs(catalogs: list[tuple[str, polib.POFile]], glossary: Glossary,
@@ -153,6 +187,10 @@ def format_report(report: ScoreReport, names: list[str], worst: int = 10) -> str
         lines.append("glossary term accuracy: n/a (no glossary terms in the scored sources)")
     else:
         lines.append(f"glossary term accuracy: {100 * report.term_accuracy:.1f}% ({report.terms_ok}/{report.terms_total} term occurrences)")
+    if report.qa_pass_rate is not None:
+        flagged = ", ".join(f"{check} {n}" for check, n in report.qa_problems.most_common())
+        lines.append(f"MT QA pass rate: {100 * report.qa_pass_rate:.1f}% ({report.qa_passed}/{report.qa_checked} MT outputs"
+                     + (f"; flagged: {flagged})" if flagged else ")"))
     lines.append(f"worst segments by chrF (of {len(report.pairs)}):")
     for pair in sorted(report.pairs, key=lambda p: (p.chrf, p.line))[:worst]:
         lines.append(f"  {pair.chrf:6.2f}  {pair.source or f'line {pair.line}'}: {shorten(pair.msgid, 40)}")

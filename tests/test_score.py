@@ -113,3 +113,28 @@ def test_stale_mt_record_is_not_scored(scored):
     po.save(str(scored.po))
     data = json.loads(scored.run("score", "--json").out)
     assert data["scored"] == 48
+
+
+def test_score_reports_mt_qa_of_every_mt_output(tmp_path):
+    from tests.conftest import make_project
+
+    text = "本报记者 甲\n\n今年营收248.6亿美元。产量增长35%。\n"
+    project = make_project(tmp_path, text=text, glossary=False)
+    assert project.run("update").code == 0
+    po = polib.pofile(str(project.po))
+    outputs = {"今年营收248.6亿美元。": "Revenue this year was $248.6 billion.",  # off by ten
+               "产量增长35%。": "Output rose 35%."}
+    for entry in po:
+        if entry.msgid in outputs:
+            record = notes.get_notes(entry)
+            record.mt = outputs[entry.msgid]
+            record.mt_key = f"engine=e model=m glossary=g source={notes.source_hash(entry.msgid)}"
+            notes.set_notes(entry, record)
+            entry.msgstr = "Reference."
+    po.save(str(project.po))
+    data = json.loads(project.run("score", "--json").out)
+    assert (data["mt_qa_passed"], data["mt_qa_checked"]) == (1, 2)
+    assert data["mt_qa_problems"] == {"numbers": 1}
+    flagged = next(s for s in data["segments"] if s["source"] == "今年营收248.6亿美元。")
+    assert flagged["mt_qa"] == ["[numbers] missing number: 248.6亿美元 → expected US$24.86 billion"]
+    assert "MT QA pass rate: 50.0% (1/2 MT outputs; flagged: numbers 1)" in project.run("score").out
