@@ -335,13 +335,13 @@ def check_glossary_file(ctx: Context) -> Iterator[Problem]:
 @check("edition", "the built English edition is up to date with the catalog")
 def check_edition(ctx: Context) -> Iterator[Problem]:
     from .edition import gaps, render_all
-    from .score import segment_chrf
+    from .score import segment_scores
 
     for doc in ctx.documents:
         source, po = ctx.source(doc), ctx.catalog(doc)
         if not doc.published or source is None or po is None or gaps(source, po):
             continue  # unpublished, unreadable, or not complete: other checks say why
-        for suffix, content in render_all(source, po, segment_chrf(po), draft=False).items():
+        for suffix, content in render_all(source, po, segment_scores(po, ctx.glossary), draft=False).items():
             path = doc.output(suffix)
             display = ctx.config.rel(path)
             try:

@@ -16,6 +16,7 @@ import polib
 
 from .notes import Notes, get_notes
 from .pofile import is_reviewed
+from .score import SegmentScores
 from .segment import Block, Document
 
 # The status of a segment; the ids of the gaps are those of the `untranslated` and `fuzzy` checks.
@@ -255,6 +256,7 @@ th { background: #f3f3f3; position: sticky; top: 0; }
 col.line { width: 4.5rem; } col.status { width: 6.5rem; } col.chrf { width: 4.5rem; }
 td.zh { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; }
 td.mt { color: #444; font-size: .92em; }
+ul.qa { margin: .35rem 0 0; padding-left: 1.1rem; color: #8a3c00; font-size: .9em; }
 .reviewed { background: #e9f7ef; } .fuzzy { background: #fff5cc; } .untranslated { background: #ffe3e3; }
 td.chrf { text-align: right; font-variant-numeric: tabular-nums; }
 .low { color: #b00020; font-weight: 600; }
@@ -270,7 +272,15 @@ def _tm_cell(notes: Notes) -> str:
     )
 
 
-def render_review(doc: Document, po: polib.POFile, chrf: dict[str, float]) -> str:
+def _qa_list(findings: tuple[str, ...]) -> str:
+    if not findings:
+        return ""
+    items = "".join(f"<li>{html.escape(f, quote=False)}</li>" for f in findings)
+    return f'<ul class="qa" title="MT QA">{items}</ul>'
+
+
+def render_review(doc: Document, po: polib.POFile, scores: SegmentScores) -> str:
+    chrf = scores.chrf
     entries = {e.msgid: e for e in po if not e.obsolete}
     counts = {STATUS_REVIEWED: 0, STATUS_FUZZY: 0, STATUS_MISSING: 0}
     segments = [(seg, entries.get(seg.text)) for seg in doc.segments()]
@@ -289,15 +299,19 @@ def render_review(doc: Document, po: polib.POFile, chrf: dict[str, float]) -> st
         rows.append(
             f'<tr class="{status}"><td>{seg.line}</td><td class="zh" lang="zh-Hans">{html.escape(seg.text, quote=False)}</td>'
             f"<td>{html.escape(entry.msgstr if entry else '', quote=False)}</td><td>{status}</td>"
-            f'<td class="mt">{html.escape(notes.mt or "", quote=False)}</td>{tm_cell}<td class="chrf">{score_cell}</td></tr>'
+            f'<td class="mt">{html.escape(notes.mt or "", quote=False)}{_qa_list(scores.mt_qa.get(seg.text, ()))}</td>'
+            f'{tm_cell}<td class="chrf">{score_cell}</td></tr>'
         )
+    flagged = sum(1 for seg, _ in segments if seg.text in scores.mt_qa)
     name = doc.path.rsplit("/", 1)[-1]
     body = [
         "<main>",
         f"<h1>Review: {html.escape(name, quote=False)}</h1>",
         f'<p class="summary">{counts[STATUS_REVIEWED]} reviewed, {counts[STATUS_FUZZY]} fuzzy, '
         f"{counts[STATUS_MISSING]} untranslated. chrF compares the raw MT output with the reviewed translation "
-        "(lower means MT needed more work; below 40 is highlighted).</p>",
+        "(lower means MT needed more work; below 40 is highlighted). "
+        f"MT QA flags {flagged} of {sum(1 for n in notes_of.values() if n.mt is not None)} MT outputs "
+        "(listed under each).</p>",
         "<table>",
         f'<colgroup><col class="line"><col><col><col class="status"><col>{"<col>" if with_tm else ""}'
         '<col class="chrf"></colgroup>',
@@ -312,10 +326,10 @@ def render_review(doc: Document, po: polib.POFile, chrf: dict[str, float]) -> st
     return _page(f"Review: {name}", body, REVIEW_STYLE + ("\n" + TM_STYLE if with_tm else ""))
 
 
-def render_all(doc: Document, po: polib.POFile, chrf: dict[str, float], draft: bool) -> dict[str, str]:
+def render_all(doc: Document, po: polib.POFile, scores: SegmentScores, draft: bool) -> dict[str, str]:
     """Suffix → content for every edition file of one document."""
     return {
         ".md": render_markdown(doc, po, draft),
         ".html": render_html(doc, po, draft),
-        ".review.html": render_review(doc, po, chrf),
+        ".review.html": render_review(doc, po, scores),
     }

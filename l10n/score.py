@@ -158,16 +158,30 @@ def score_catalogs(catalogs: list[tuple[str, polib.POFile]], glossary: Glossary,
     return compute(report, glossary, metrics, per_segment)
 
 
-def segment_chrf(po: polib.POFile) -> dict[str, float]:
-    """Per-entry chrF of MT against the reviewed msgstr, for the review page."""
+@dataclass
+class SegmentScores:
+    """What the review page shows per segment: chrF of the MT against the reviewed translation,
+    and what MT QA finds in the MT output."""
+
+    chrf: dict[str, float] = field(default_factory=dict)
+    mt_qa: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def segment_scores(po: polib.POFile, glossary: Glossary) -> SegmentScores:
     report = ScoreReport()
     collect_pairs(po, report)
-    if not report.pairs:
-        return {}
-    from sacrebleu.metrics import CHRF
+    scores = SegmentScores()
+    for segments in report._assessed:
+        for (segment, _), assessment in zip(segments, assess_document([s for s, _ in segments], glossary)):
+            if assessment.findings:
+                scores.mt_qa[segment.source] = tuple(describe(f) for f in assessment.findings)
+    report._assessed.clear()
+    if report.pairs:
+        from sacrebleu.metrics import CHRF
 
-    metric = CHRF()
-    return {p.msgid: metric.sentence_score(p.hypothesis, [p.reference]).score for p in report.pairs}
+        metric = CHRF()
+        scores.chrf = {p.msgid: metric.sentence_score(p.hypothesis, [p.reference]).score for p in report.pairs}
+    return scores
 
 
 def format_report(report: ScoreReport, names: list[str], worst: int = 10) -> str:

@@ -145,10 +145,11 @@ def build(config: Config, docs: list[DocumentPaths], draft: bool = False) -> lis
     with fuzzy or untranslated entries is not rendered: its result lists the gaps."""
     from .edition import gaps, render_all
     from .pofile import read_catalog
-    from .score import segment_chrf
+    from .score import segment_scores
     from .segment import read_document
     from .textio import atomic_write
 
+    glossary = load_project_glossary(config)
     results = []
     for doc in docs:
         source = read_document(doc.source, doc.source_display, config.max_source_bytes)
@@ -157,7 +158,7 @@ def build(config: Config, docs: list[DocumentPaths], draft: bool = False) -> lis
         if missing and not draft:
             results.append(BuildResult(doc, missing, [], [], draft))
             continue
-        outputs = render_all(source, po, segment_chrf(po), draft=draft)
+        outputs = render_all(source, po, segment_scores(po, glossary), draft=draft)
         paths = {suffix: config.writable(doc.output(suffix)) for suffix in outputs}
         written = [config.rel(paths[s]) for s, content in outputs.items() if atomic_write(paths[s], content)]
         results.append(BuildResult(doc, missing, written, [config.rel(p) for p in paths.values()], draft))

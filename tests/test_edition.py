@@ -156,3 +156,24 @@ def test_markdown_escapes_special_characters(reviewed):
     md, page = outputs(reviewed)
     assert r"A \*bold\* claim \[1\] \<b\>x\</b\> 5\_000" in md
     assert "A *bold* claim [1] &lt;b&gt;x&lt;/b&gt; 5_000" in page
+
+
+def test_review_page_lists_what_mt_qa_finds_in_each_mt_output(tmp_path):
+    from tests.conftest import make_project
+
+    project = make_project(tmp_path, text="本报记者 甲\n\n今年营收248.6亿美元。产量增长35%。\n", glossary=False)
+    assert project.run("update").code == 0
+    po = polib.pofile(str(project.po))
+    for entry in po:
+        if entry.msgid.startswith(("今年", "产量")):
+            record = notes.get_notes(entry)
+            record.mt = {"今": "Revenue was $248.6 billion.", "产": "Output rose 35%."}[entry.msgid[0]]
+            record.mt_key = f"engine=e model=m glossary=g source={notes.source_hash(entry.msgid)}"
+            notes.set_notes(entry, record)
+    po.save(str(project.po))
+    assert project.run("build", "--draft").code == 0
+    page = project.po.with_suffix(".review.html").read_text(encoding="utf-8")
+    assert ('<ul class="qa" title="MT QA"><li>[numbers] missing number: 248.6亿美元 → expected US$24.86 billion'
+            '</li></ul>') in page
+    assert page.count('<ul class="qa"') == 1
+    assert "MT QA flags 1 of 2 MT outputs" in page
