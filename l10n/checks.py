@@ -341,7 +341,8 @@ def check_mt_quality(ctx: Context) -> Iterator[Problem]:
 
 @check("consistency", "a term (quoted, or recurring in reviewed entries) is rendered the same way wherever it occurs")
 def check_consistency(ctx: Context) -> Iterator[Problem]:
-    from .terms import Pair, allows, inconsistencies
+    from .consistency import allows, inconsistencies
+    from .terms import Pair
 
     pairs, comments = [], {}
     for doc in ctx.documents:

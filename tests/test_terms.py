@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from l10n import pofile
-from l10n.terms import (Aligner, Candidate, Lexicon, Pair, Place, allows, english_tokens, extract_candidates,
-                        inconsistencies, propose_by_mt, quoted_spans, recurring_ngrams)
+from l10n.consistency import allows, inconsistencies
+from l10n.terms import (Aligner, Candidate, Lexicon, Pair, Place, english_tokens, extract_candidates, propose_by_mt,
+                        quoted_spans, recurring_ngrams)
 from tests.conftest import ROOT, make_project
 
 # --- candidates ------------------------------------------------------------------------
@@ -117,15 +118,81 @@ CEDICT = """\
 泰 泰 [tai4] /safe/peaceful/
 盟 盟 [meng2] /oath/pledge/union/
 長春 长春 [Chang2 chun1] /Changchun prefecture-level city and capital of Jilin province 吉林省/
+二氧化碳 二氧化碳 [er4 yang3 hua4 tan4] /carbon dioxide CO2/
+空調 空调 [kong1 tiao2] /air conditioning/
+生產 生产 [sheng1 chan3] /to produce/to manufacture/
+基地 基地 [ji1 di4] /base (of operations)/
+數控機床 数控机床 [shu4 kong4 ji1 chuang2] /computer numerical control machine tool (CNC machine tool)/
+動車 动车 [dong4 che1] /multiple unit/power car/
+亞運會 亚运会 [Ya4 yun4 hui4] /Asian Games/
+杭州 杭州 [Hang2 zhou1] /Hangzhou subprovincial city in Zhejiang/
+產業 产业 [chan3 ye4] /industry/
+園 园 [yuan2] /garden/park/
+天 天 [tian1] /day/sky/
+朗 朗 [lang3] /clear/bright/
+中 中 [zhong1] /within/middle/
+科 科 [ke1] /branch of study/
+欣 欣 [xin1] /happy/
+雨 雨 [yu3] /rain/
+日新月異 日新月异 [ri4 xin1 yue4 yi4] /daily renewal, monthly change (idiom); every day sees new developments/
 """
 
 
 def test_lexicon_bounds_a_rendering_seen_once():
-    pairs = [Pair("长春泰盟机械制造生产车间。", "A production workshop of Changchun Taimeng Machinery Manufacturing.", "a.po:1")]
-    without = Aligner(pairs).align("长春泰盟机械制造")
-    with_lexicon = Aligner(pairs, Lexicon.parse(CEDICT)).align("长春泰盟机械制造")
-    assert with_lexicon.en == "Changchun Taimeng Machinery Manufacturing"  # pinyin + glosses
+    pairs = [Pair("建设二氧化碳空调生产基地。", "Building a carbon dioxide air-conditioning production base.", "a.po:1")]
+    without = Aligner(pairs).align("二氧化碳空调")
+    with_lexicon = Aligner(pairs, Lexicon.parse(CEDICT)).align("二氧化碳空调")
+    assert with_lexicon.en == "carbon dioxide air-conditioning"  # glosses
     assert without.en != with_lexicon.en  # co-occurrence alone cannot tell inside one entry
+
+
+def test_lexicon_reads_names_acronyms_and_idioms():
+    lexicon = Lexicon.parse(CEDICT)
+    explain = lexicon.explainer("长春")
+    assert explain("Changchun") and not explain("Jilin")  # a name's gloss, not its description
+    assert lexicon.explainer("数控机床")("CNC")  # an acronym in brackets
+    assert lexicon.idiom("日新月异") and not lexicon.idiom("数控机床")
+
+
+def test_pinyin_explains_names_in_one_word():
+    lexicon = Lexicon.parse(CEDICT)
+    assert lexicon.explainer("泰盟")("Taimeng") == {0, 1}
+
+
+def test_rendering_grows_to_the_whole_term_and_the_whole_name():
+    lexicon = Lexicon.parse(CEDICT)
+    pairs = [Pair("加快发展数控机床。", "Speed up the development of CNC machine tools.", "a.po:1"),
+             Pair("杭州亚运会开幕。", "The Hangzhou Asian Games opened.", "a.po:2")]
+    aligner = Aligner(pairs, lexicon)
+    # The acronym alone explains every character; the words the term also explains extend it.
+    assert aligner.align("数控机床").en == "CNC machine tools"
+    assert aligner.align("杭州亚运会").en == "Hangzhou Asian Games"
+
+
+BUREAU = [
+    Pair("长春市工信局助力招商引资。", "The Changchun Municipal Bureau of Industry and Information Technology has helped attract investment.", "a.po:1"),
+    Pair("长春市工信局推进项目建设。", "The Changchun Municipal Bureau of Industry and Information Technology has pushed projects forward.", "a.po:2"),
+    Pair("天朗产业园、中科欣雨项目开工。", "Work started at the Tianlang Industrial Park and Zhongke Xinyu’s project.", "a.po:3"),
+]
+
+
+def test_a_name_grows_over_of_and_and_but_not_into_the_next_name():
+    aligner = Aligner(BUREAU, Lexicon.parse(CEDICT))
+    assert aligner.align("长春市工信局").en == "Changchun Municipal Bureau of Industry and Information Technology"
+    assert aligner.align("天朗产业园").en == "Tianlang Industrial Park"
+
+
+def test_an_unexplained_capitalised_word_is_a_transliteration():
+    pairs = [Pair("支持一汽等企业。", "Support enterprises such as FAW.", "a.po:1")]
+    assert Aligner(pairs, Lexicon.parse(CEDICT)).align("一汽").en == "FAW"
+
+
+def test_brackets_in_a_rendering_are_closed_or_dropped():
+    from l10n.terms import _balanced
+
+    assert _balanced("first units (sets", ["… first units (sets) to promote"]) == "first units (sets)"
+    assert _balanced("Heavy Industry (CRCHI", ["Heavy Industry (CRCHIX"]) == "Heavy Industry"
+    assert _balanced("Heavy Industry (CRCHI)", []) == "Heavy Industry"  # an abbreviation is another form
 
 
 # --- proposals from the MT engine ----------------------------------------------------------
