@@ -53,6 +53,7 @@ QUANTITY = re.compile(r"[0-9.]+[\u4e00-\u9fff]?")
 NUMERAL = re.compile(r"[0-9０-９零〇一二三四五六七八九十百千万亿两几多余第.]+")
 # Part-of-speech tags (jieba's ICTCLAS-style set). Proper nouns: person, place, organisation,
 # other proper noun, transliterated name, abbreviation, foreign word.
+PLACE_TAGS = frozenset({"ns", "nsf"})
 PROPER_TAGS = frozenset({"nr", "nr1", "nr2", "nrj", "nrf", "nrfg", "nrt", "ns", "nsf", "nt", "nz", "nl", "ng", "j", "eng"})
 # Tokens that end a noun chunk: punctuation, particles, prepositions, conjunctions, pronouns,
 # adverbs, interjections, modal and onomatopoeic words, locatives.
@@ -382,14 +383,28 @@ def _edges(tokens: Sequence[tuple[str, str]]) -> tuple[set[int], set[int], set[i
     return starts, ends, blocked
 
 
-def _tokenizations(tagger: Tagger, text: str) -> list[list[tuple[str, str]]]:
+def _tokenizations(tagger: Tagger, text: str, lexicon: "Lexicon | None" = None) -> list[list[tuple[str, str]]]:
     tokens = [tagger.tag(text)]
     plain = getattr(tagger, "tag_plain", None)
     if plain is not None:
         other = plain(text)
         if [w for w, _ in other] != [w for w, _ in tokens[0]]:
             tokens.append(other)
-    return tokens
+    return [_retag(t, lexicon) for t in tokens] if lexicon is not None else tokens
+
+
+def _retag(tokens: list[tuple[str, str]], lexicon: "Lexicon") -> list[tuple[str, str]]:
+    """The tagger's part of speech, corrected where the dictionary knows better: a word it lists
+    only as a common noun is not a proper noun (卫星 'satellite', which the tagger reads as a
+    person's name), and a word it lists with no verb sense is not a verb (磁浮 'maglev')."""
+    out = []
+    for word, tag in tokens:
+        if tag in PROPER_TAGS and lexicon.proper(word) is False:
+            tag = "n"
+        elif tag in VERB_TAGS and lexicon.has(word) and not lexicon.verb(word):
+            tag = "n"
+        out.append((word, tag))
+    return out
 
 
 @dataclass
@@ -399,15 +414,16 @@ class _Text:
     ends: set[int]
     blocked: set[int]  # offsets inside a function word in every tokenization
     verb_starts: set[int]  # offsets where every tokenization starts a verb
-    proper_starts: set[int]  # offsets where some tokenization starts a proper noun
-    proper_ends: set[int]
+    proper_starts: set[int]  # offsets where some tokenization starts a proper noun other than a place
+    proper_ends: set[int]  # offsets where some tokenization ends a proper noun
+    place_starts: set[int]  # offsets where some tokenization starts a place name
     chunk_starts: set[int]  # offsets where a noun chunk may start (after punctuation or a function word)
     chunk_ends: set[int]
 
 
 def _analyse(tokenizations: list[list[tuple[str, str]]], text: str) -> _Text:
     starts, ends, verb_starts, chunk_starts, chunk_ends = set(), set(), None, set(), set()
-    proper_starts, proper_ends = set(), set()
+    proper_starts, proper_ends, place_starts = set(), set(), set()
     blocked = None
     for tokens in tokenizations:
         s, e, b = _edges(tokens)
@@ -421,7 +437,7 @@ def _analyse(tokenizations: list[list[tuple[str, str]]], text: str) -> _Text:
             if tag in VERB_TAGS:
                 verbs.add(pos)
             if tag in PROPER_TAGS and CJK.search(word):
-                proper_starts.add(pos)
+                (place_starts if tag in PLACE_TAGS else proper_starts).add(pos)
                 proper_ends.add(pos + len(word))
             if previous_break and not is_break:
                 chunk_starts.add(pos)
@@ -431,7 +447,8 @@ def _analyse(tokenizations: list[list[tuple[str, str]]], text: str) -> _Text:
             pos += len(word)
         chunk_ends.add(pos)
         verb_starts = verbs if verb_starts is None else verb_starts & verbs
-    return _Text(starts, ends, blocked or set(), verb_starts or set(), proper_starts, proper_ends, chunk_starts, chunk_ends)
+    return _Text(starts, ends, blocked or set(), verb_starts or set(), proper_starts, proper_ends, place_starts,
+                 chunk_starts, chunk_ends)
 
 
 def extract_candidates(places: Sequence[Place], tagger: Tagger | None, covered: Callable[[str], bool],
@@ -456,7 +473,7 @@ def extract_candidates(places: Sequence[Place], tagger: Tagger | None, covered: 
     if tagger is not None:
         edges = []
         for t, text in enumerate(texts):
-            tokenizations = _tokenizations(tagger, text)
+            tokenizations = _tokenizations(tagger, text, lexicon)
             analyses[t] = _analyse(tokenizations, text)
             edges.append((analyses[t].starts, analyses[t].ends, analyses[t].blocked))
             for tokens in tokenizations:
@@ -481,13 +498,17 @@ def extract_candidates(places: Sequence[Place], tagger: Tagger | None, covered: 
         where = occurrences[cand.zh]
         if tagger is not None:
             a = analyses
-            # A name opens or closes on a proper noun (杭州亚运会, 长光卫星…); one that only has a
-            # proper noun somewhere inside is a longer phrase around a name.
-            if any(h in a[t].proper_starts or h + len(cand.zh) in a[t].proper_ends for t, h in where):
+            head = name_head(cand.zh)
+            # A name opens or closes on a proper noun (沃顿科技, 长光卫星…); one that only has a
+            # proper noun somewhere inside is a longer phrase around a name. A place name opens
+            # names only with a name head (杭州亚运会, 长春市绿园区): 长春项目 is a place and a
+            # word, not a name.
+            if any(h in a[t].proper_starts or h + len(cand.zh) in a[t].proper_ends or (head and h in a[t].place_starts)
+                   for t, h in where):
                 cand.kinds.add("name")
             # A name head closes a name whose body opens on a proper noun or starts its chunk
             # (动力分散型), not one that runs on from words before it (…建设二氧化碳空调生产基地).
-            if name_head(cand.zh) and any(h in a[t].proper_starts or h in a[t].chunk_starts for t, h in where):
+            if head and any(h in a[t].proper_starts or h in a[t].place_starts or h in a[t].chunk_starts for t, h in where):
                 cand.kinds.add("named")
             if getattr(tagger, "known", lambda w: False)(cand.zh) or (lexicon is not None and lexicon.has(cand.zh)):
                 cand.kinds.add("word")
@@ -536,8 +557,9 @@ def _independence(candidates: Sequence[Candidate], occurrences: dict[str, list[t
 def _fragment(cand: Candidate, known: Callable[[str], bool] = lambda word: False) -> bool:
     """A candidate seen more than once whose occurrences mostly share the character before or
     after it is a piece of a longer unit (中车长 in 中车长客), not a unit of its own; unless on
-    that side it always meets a dictionary word of two or more characters: then the split falls
-    between two words (亚智能动车组 always after 复兴号)."""
+    that side that character always opens (or closes) a dictionary word of two or more
+    characters: then the split falls between two words (亚智能动车组 always after 复兴号,
+    新能源汽车 mostly before 产业 or 产量)."""
     if cand.frequency < 2:
         return False
     left: Counter[str] = Counter()
@@ -550,9 +572,16 @@ def _fragment(cand: Candidate, known: Callable[[str], bool] = lambda word: False
             after = text[match.end()] if match.end() < len(text) else ""
             left["" if BREAK.match(before or " ") else before] += 1
             right["" if BREAK.match(after or " ") else after] += 1
+    left_char = max(left, key=lambda c: (bool(c), left[c]), default="")
+    right_char = max(right, key=lambda c: (bool(c), right[c]), default="")
+    for place in cand.places:
+        text = place.text
+        for match in re.finditer(re.escape(cand.zh), text):
             start, end = match.span()
-            left_word &= any(known(text[start - k:start]) for k in range(2, 5) if start >= k)
-            right_word &= any(known(text[end:end + k]) for k in range(2, 5) if end + k <= len(text))
+            if start and text[start - 1] == left_char:
+                left_word &= any(known(text[start - k:start]) for k in range(2, 5) if start >= k)
+            if end < len(text) and text[end] == right_char:
+                right_word &= any(known(text[end:end + k]) for k in range(2, 5) if end + k <= len(text))
     return (_bound(left, cand.frequency) and not left_word) or (_bound(right, cand.frequency) and not right_word)
 
 
@@ -882,6 +911,8 @@ def _stem(word: str) -> str:
 class LexEntry:
     pinyin: tuple[str, ...]
     words: frozenset[str]
+    proper: bool = False  # capitalised pinyin: a name
+    verb: bool = False  # a gloss "to …"
 
 
 class Lexicon:
@@ -894,6 +925,16 @@ class Lexicon:
 
     def has(self, zh: str) -> bool:
         return zh in self.entries
+
+    def proper(self, zh: str) -> bool | None:
+        """Whether the dictionary lists the word as a proper noun (capitalised pinyin); None for
+        a word it does not list."""
+        entries = self.entries.get(zh)
+        return None if not entries else any(e.proper for e in entries)
+
+    def verb(self, zh: str) -> bool:
+        """Whether the dictionary gives the word a verb sense (a gloss "to …")."""
+        return any(e.verb for e in self.entries.get(zh, ()))
 
     def idiom(self, zh: str) -> bool:
         """Whether the dictionary marks the word as an idiom (a chengyu): general language, not
@@ -930,7 +971,8 @@ class Lexicon:
                 if len(content) >= 3:  # electric multiple unit → EMU
                     words.add("".join(w[0] for w in content).lower())
             syllables = tuple(re.sub(r"[1-5]$", "", s).lower().replace("u:", "ü") for s in pinyin.split())
-            entries[simplified].append(LexEntry(syllables, frozenset(words)))
+            verb = any(g.startswith("to ") for g in glosses.split("/"))
+            entries[simplified].append(LexEntry(syllables, frozenset(words), pinyin[:1].isupper(), verb))
         return cls(dict(entries), idioms)
 
     def explainer(self, zh: str) -> Callable[[str], set[int]]:
@@ -1041,8 +1083,14 @@ def propose_from_reviewed(candidates: Sequence[Candidate], aligner: Aligner, rer
     text, and the term is translated the same way wherever it occurs (0–1). Candidates that a
     nested candidate makes redundant (`_dominated`) move to the end."""
     found: dict[str, Alignment] = {}
+    units = sorted((c.zh for c in candidates if c.kinds & {"recurring", "quoted", "named"}), key=len, reverse=True)
     for cand in candidates:
-        alignment = aligner.align(cand.zh)
+        # Where the candidate stands on its own: inside a longer unit (长客 in 中车长客) its
+        # English is that unit's.
+        entries = aligner.entries_with(cand.zh)
+        containers = [u for u in units if len(u) > len(cand.zh) and cand.zh in u]
+        alone = [i for i in entries if _outside(aligner.pairs[i].msgid, cand.zh, containers)] if containers else entries
+        alignment = aligner.align(cand.zh, alone or entries)
         if alignment is None:
             continue
         found[cand.zh] = alignment
@@ -1101,6 +1149,13 @@ def _dominated(candidates: Sequence[Candidate], found: dict[str, Alignment]) -> 
                 dominated.add(cand.zh)
                 break
     return dominated
+
+
+def _outside(text: str, zh: str, containers: Sequence[str]) -> bool:
+    """Whether `zh` occurs in `text` other than as part of one of the longer strings."""
+    for longer in containers:
+        text = text.replace(longer, "\x00")
+    return zh in text
 
 
 def _inside_name(en: str, longer: str) -> bool:
