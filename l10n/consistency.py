@@ -11,9 +11,12 @@ it stands on its own:
 
 * an occurrence inside a longer term (a glossary term, or another recurring or quoted unit:
   长春市 in 长春市工信局, 动车组 in 复兴号亚智能动车组) is that term's business, not this one's;
-* the rendering is an English n-gram held in at least two of the term's entries and in more than
-  half of them, and rare elsewhere (in fewer than half as many entries without the term), so
+* the rendering is an English n-gram standing on its own in at least two of the term's entries,
+  held (on its own or inside a longer name) by more than half of them, and rare elsewhere (in fewer than half as many entries without the term), so
   that it is the term's and not the sentence's;
+* it holds the n-gram that most of the term's entries share (of those rare elsewhere): Xingchen
+  Heavy Industry holds heavy, while a word that merely recurs in some of the sentences ('plan',
+  'three' in two of 合肥市's entries, where 'Hefei' is in all) does not;
 * it is not only ever a piece of a longer capitalised name (Hefei Municipal in Hefei Municipal
   Development and Reform Commission: a rendering of that name, not of 合肥市);
 * another term held by every entry that holds the rendering may own it instead; of the two, the
@@ -34,7 +37,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
-from .terms import CJK, MAX_EN_TOKENS, Aligner, Pair, _content, quoted_spans, recurring_ngrams
+from .terms import CJK, MAX_EN_TOKENS, Aligner, Pair, _contains, _content, quoted_spans, recurring_ngrams
 
 CHECK_ID = "consistency"
 ALLOW = re.compile(r"^l10n:\s*allow\s+(.+)$")
@@ -86,8 +89,18 @@ def inconsistencies(pairs: Sequence[Pair], glossary_terms: Sequence[str] = (),
             """Entries that hold the n-gram but not the term (not even inside a longer one)."""
             return aligner._entry_count(key) - sum(1 for i in anywhere if aligner._holds(i, key))
 
-        established = [k for k, held in free.items()
-                       if len(held) >= 2 and 2 * len(held) > len(entries) and 2 * elsewhere(k) < len(held)]
+        if not free:
+            continue
+        specific = [k for k, held in free.items() if len(held) >= 2 and 2 * elsewhere(k) < len(held)]
+        if not specific:
+            continue
+        # The specific n-gram in most of the term's entries anchors its rendering: an
+        # established rendering holds it (Xingchen Heavy Industry holds heavy), and a word that
+        # merely recurs in some of the sentences (plan, three) does not.
+        anchor = max(specific, key=lambda k: (len(free[k]), -aligner._entry_count(k), -len(k), k))
+        # Where the rendering stands inside a longer name it is still there.
+        established = [k for k in specific
+                       if 2 * sum(1 for i in entries if aligner._holds(i, k)) > len(entries) and _contains(k, anchor)]
         # A rendering whose every entry also holds another term may be that term's; the longer
         # term is the more specific owner.
         others = [u for u in units if u != zh and u not in zh]

@@ -182,6 +182,8 @@ def quoted_spans(text: str) -> Iterator[str]:
 
 def name_head(zh: str) -> str:
     """The name head that closes `zh` after a body of two or more characters, or ''."""
+    if zh in NAME_HEADS:
+        return ""
     for head in NAME_HEADS:
         if zh.endswith(head) and len(zh) - len(head) >= 2 and CJK.match(zh[-len(head) - 1]):
             return head
@@ -347,9 +349,9 @@ def coordinated_names(tokens: Sequence[tuple[str, str]]) -> Iterator[str]:
     """Names of organisations whose body coordinates several parts (塞尔维亚建设、交通和基础设施部,
     the ministry of construction, transport and infrastructure): from an organisation head back
     over content words, 、, 和 and 及 to the start of the chunk. Only spans that coordinate."""
-    for k, (word, _) in enumerate(tokens):
-        if not any(word.endswith(h) for h in ORGANISATION_HEADS):
-            continue
+    for k, (word, tag) in enumerate(tokens):
+        if tag in VERB_TAGS or not any(word.endswith(h) for h in ORGANISATION_HEADS):
+            continue  # 签署 ends in 署 but signs, it does not name
         i = k
         while i > 0:
             prev, tag = tokens[i - 1]
@@ -629,8 +631,11 @@ class Token:
 
     @property
     def key(self) -> str:
-        """Lower case, without a plural s: EMU and EMUs are one rendering."""
+        """Lower case, without a plural s: EMU and EMUs, industry and industries are one
+        rendering."""
         key = self.text.lower()
+        if len(key) > 4 and key.endswith("ies"):
+            return key[:-3] + "y"
         return key[:-1] if len(key) > 3 and key.endswith("s") and not key.endswith("ss") else key
 
 
