@@ -9,20 +9,20 @@ their glossary forms.
 A term is only held to a rendering that the entries establish with good evidence, and only where
 it stands on its own:
 
-* an occurrence inside a longer term (a glossary term, or another recurring or quoted unit:
-  长春市 in 长春市工信局, 动车组 in 复兴号亚智能动车组) is that term's business, not this one's;
+* an occurrence inside a longer term (a glossary term, a quoted unit, or a recurring one at least
+  three characters longer: 长春市 in 长春市工信局, 动车组 in 复兴号亚智能动车组; a recurring
+  string only one or two characters longer is mostly the term with a function word or a verb,
+  由中车长客) is that term's business, not this one's;
 * the rendering is an English n-gram standing on its own in at least two of the term's entries,
   held (on its own or inside a longer name) by more than half of them, and rare elsewhere (in fewer than half as many entries without the term), so
   that it is the term's and not the sentence's;
-* it holds the n-gram that most of the term's entries share (of those rare elsewhere): Xingchen
-  Heavy Industry holds heavy, while a word that merely recurs in some of the sentences ('plan',
+* it holds the n-gram that most of the term's entries share: Xingchen Heavy Industry holds
+  heavy, while a word that merely recurs in some of the sentences ('plan',
   'three' in two of 合肥市's entries, where 'Hefei' is in all) does not;
 * it is not only ever a piece of a longer capitalised name (Hefei Municipal in Hefei Municipal
   Development and Reform Commission: a rendering of that name, not of 合肥市);
 * another term held by every entry that holds the rendering may own it instead; of the two, the
   longer (more specific) term keeps it ('bureau' belongs to 长春市工信局, not to 长春市);
-* so may a Chinese character that all those entries share and the term's other entries lack
-  ('three' in two of 合肥市's three entries renders 三 there);
 * comparison ignores case (a capital at the start of a sentence) and a plural -s (EMU, EMUs).
 
 Of the established renderings, the longest is the term's (Xingchen Heavy Industry, not Heavy).
@@ -37,7 +37,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
-from .terms import CJK, MAX_EN_TOKENS, Aligner, Pair, _contains, _content, quoted_spans, recurring_ngrams
+from .terms import MAX_EN_TOKENS, Aligner, Pair, _contains, _content, quoted_spans, recurring_ngrams
 
 CHECK_ID = "consistency"
 ALLOW = re.compile(r"^l10n:\s*allow\s+(.+)$")
@@ -72,10 +72,13 @@ def inconsistencies(pairs: Sequence[Pair], glossary_terms: Sequence[str] = (),
     glossary = set(glossary_terms)
     terms -= glossary
     units = sorted(glossary | terms, key=len, reverse=True)
+    marked = glossary | {q for q, n in quoted.items() if n >= 2}
     aligner = Aligner(pairs)
     renderings = _Renderings(aligner)
     for zh in sorted(terms):
-        containers = [u for u in units if len(u) > len(zh) and zh in u]
+        # A recurring string that adds one or two characters to the term is more often the term
+        # with a function word or a verb (由中车长客, 推动中车长客) than a longer term.
+        containers = [u for u in units if zh in u and (len(u) >= len(zh) + MIN_TERM_CHARS or (u in marked and u != zh))]
         anywhere = aligner.entries_with(zh)
         entries = [i for i in anywhere if _outside(msgids[i], zh, containers)]
         if len(entries) < 2:
@@ -94,10 +97,11 @@ def inconsistencies(pairs: Sequence[Pair], glossary_terms: Sequence[str] = (),
         specific = [k for k, held in free.items() if len(held) >= 2 and 2 * elsewhere(k) < len(held)]
         if not specific:
             continue
-        # The specific n-gram in most of the term's entries anchors its rendering: an
+        # The n-gram in most of the term's entries (on its own or not) anchors its rendering: an
         # established rendering holds it (Xingchen Heavy Industry holds heavy), and a word that
         # merely recurs in some of the sentences (plan, three) does not.
-        anchor = max(specific, key=lambda k: (len(free[k]), -aligner._entry_count(k), -len(k), k))
+        present = Counter(k for i in entries for k in renderings.all(i))
+        anchor = max(present, key=lambda k: (present[k], -aligner._entry_count(k), -len(k), k))
         # Where the rendering stands inside a longer name it is still there.
         established = [k for k in specific
                        if 2 * sum(1 for i in entries if aligner._holds(i, k)) > len(entries) and _contains(k, anchor)]
@@ -106,10 +110,6 @@ def inconsistencies(pairs: Sequence[Pair], glossary_terms: Sequence[str] = (),
         others = [u for u in units if u != zh and u not in zh]
         established = [k for k in established
                        if not any(all(u in msgids[i] for i in renderings.holding(k)) for u in others)]
-        # A rendering whose entries share a Chinese character that the term's other entries
-        # lack may render that character instead ('three' for 三 in two of 合肥市's entries).
-        established = [k for k in established
-                       if not _shared_elsewhere(zh, [msgids[i] for i in entries], {n for n, i in enumerate(entries) if i in free[k]})]
         if not established:
             continue
         key = max(established, key=lambda k: (len(k), len(free[k]), k))
@@ -152,6 +152,11 @@ class _Renderings:
             self._free[i], self._surfaces[i] = found, surfaces
         return self._free[i]
 
+    def all(self, i: int) -> set[tuple[str, ...]]:
+        """All n-grams of entry i, inside names or not."""
+        self.free(i)
+        return set(self._surfaces[i])
+
     def holding(self, key: tuple[str, ...]) -> list[int]:
         if key not in self._holding:
             self._holding[key] = [i for i in range(len(self.aligner.pairs)) if self.aligner._holds(i, key)]
@@ -170,17 +175,6 @@ def _inside_name(run, s: int, e: int) -> bool:
         return 0 <= k < len(run) and run[k].text[:1].isupper() and _content(run[k])
 
     return all(capital(k) or not _content(run[k]) for k in range(s, e)) and (capital(s - 1) or capital(e))
-
-
-def _shared_elsewhere(zh: str, texts: list[str], held: set[int]) -> bool:
-    """Whether the texts at `held` (indexes into the term's entries) all share a Chinese
-    character, outside the term, that none of the other texts has."""
-    def chars(text: str) -> set[str]:
-        return set(CJK.findall(text.replace(zh, "\x00")))
-
-    inside = [chars(t) for k, t in enumerate(texts) if k in held]
-    outside = set().union(*(chars(t) for k, t in enumerate(texts) if k not in held))
-    return bool(set.intersection(*inside) - outside) if inside else False
 
 
 def _outside(text: str, zh: str, containers: Sequence[str]) -> bool:
