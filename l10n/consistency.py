@@ -90,7 +90,7 @@ def inconsistencies(pairs: Sequence[Pair], glossary_terms: Sequence[str] = (),
 
         def elsewhere(key: tuple[str, ...]) -> int:
             """Entries that hold the n-gram but not the term (not even inside a longer one)."""
-            return aligner._entry_count(key) - sum(1 for i in anywhere if aligner._holds(i, key))
+            return aligner._entry_count(key) - sum(1 for i in anywhere if key in renderings.all(i))
 
         if not free:
             continue
@@ -101,10 +101,11 @@ def inconsistencies(pairs: Sequence[Pair], glossary_terms: Sequence[str] = (),
         # established rendering holds it (Xingchen Heavy Industry holds heavy), and a word that
         # merely recurs in some of the sentences (plan, three) does not.
         present = Counter(k for i in entries for k in renderings.all(i))
-        anchor = max(present, key=lambda k: (present[k], -aligner._entry_count(k), -len(k), k))
+        most = max(present.values())
+        anchor = max((k for k, n in present.items() if n == most), key=lambda k: (-aligner._entry_count(k), -len(k), k))
         # Where the rendering stands inside a longer name it is still there.
         established = [k for k in specific
-                       if 2 * sum(1 for i in entries if aligner._holds(i, k)) > len(entries) and _contains(k, anchor)]
+                       if 2 * sum(1 for i in entries if k in renderings.all(i)) > len(entries) and _contains(k, anchor)]
         # A rendering whose every entry also holds another term may be that term's; the longer
         # term is the more specific owner.
         others = [u for u in units if u != zh and u not in zh]
@@ -113,7 +114,7 @@ def inconsistencies(pairs: Sequence[Pair], glossary_terms: Sequence[str] = (),
         if not established:
             continue
         key = max(established, key=lambda k: (len(k), len(free[k]), k))
-        held = {i for i in entries if aligner._holds(i, key)}
+        held = {i for i in entries if key in renderings.all(i)}
         if len(held) == len(entries):
             continue
         there = [pairs[i] for i in sorted(held)]
@@ -138,28 +139,28 @@ class _Renderings:
         if i not in self._free:
             found, surfaces = set(), {}
             text = self.aligner.pairs[i].msgstr
-            for run in self.aligner._runs[i]:
+            for run, keys in zip(self.aligner._runs[i], self.aligner._keys[i]):
                 for s in range(len(run)):
                     if not _content(run[s]):
                         continue
                     for e in range(s + 1, min(len(run), s + MAX_EN_TOKENS) + 1):
                         if not _content(run[e - 1]):
                             continue
-                        key = tuple(t.key for t in run[s:e])
+                        key = tuple(keys[s:e])
                         surfaces.setdefault(key, text[run[s].start:run[e - 1].end])
                         if not _inside_name(run, s, e):
                             found.add(key)
             self._free[i], self._surfaces[i] = found, surfaces
         return self._free[i]
 
-    def all(self, i: int) -> set[tuple[str, ...]]:
-        """All n-grams of entry i, inside names or not."""
+    def all(self, i: int) -> dict[tuple[str, ...], str]:
+        """All n-grams of entry i, inside names or not (with their spelling)."""
         self.free(i)
-        return set(self._surfaces[i])
+        return self._surfaces[i]
 
     def holding(self, key: tuple[str, ...]) -> list[int]:
         if key not in self._holding:
-            self._holding[key] = [i for i in range(len(self.aligner.pairs)) if self.aligner._holds(i, key)]
+            self._holding[key] = [i for i in range(len(self.aligner.pairs)) if key in self.all(i)]
         return self._holding[key]
 
     def surface(self, key: tuple[str, ...], entries: set[int]) -> str:
