@@ -830,8 +830,8 @@ class Aligner:
             at = next(i for i in range(len(other)) if other[i:i + len(key)] == key)
             next_to = [other[at - 1]] if at else []
             next_to += [other[at + len(key)]] if at + len(key) < len(other) else []
-            if any(w in {"and", "or"} for w in next_to):
-                continue
+            if any(w in {"and", "or"} for w in next_to) or any(w in {"and", "or"} for w in other[:at]):
+                continue  # a name does not open with another one joined by `and` (Ltd. and the Serbian Ministry)
             if self.lexicon is None:
                 # Without a lexicon only an extension seen exactly where the rendering is.
                 if other_both == both and other_count == count:
@@ -857,7 +857,7 @@ class Aligner:
         for other, held in where.items():
             if len(other) > len(best) and _contains(other, key) and held == where[key]:
                 added = [w for w in other if w not in key]
-                commas = any("," in surface for surface in surfaces[other]) > any("," in surface for surface in surfaces[key])
+                commas = any(_list_comma(surface) for surface in surfaces[other]) > any(_list_comma(surface) for surface in surfaces[key])
                 if all(w not in FUNCTION_WORDS and explain(w) for w in added) and not commas:
                     best = other
         return best
@@ -870,6 +870,12 @@ class Aligner:
         """A headline in title case: every content word capitalised."""
         words = [t for run in self._runs[i] for t in run if _content(t) and t.text[:1].isalpha()]
         return len(words) >= 3 and all(t.text[:1].isupper() for t in words)
+
+
+def _list_comma(surface: str) -> bool:
+    """Whether a comma in the text separates items, not a name from its abbreviated suffix
+    (Co., Ltd.)."""
+    return "," in re.sub(r",\s*(?=[A-Z][a-z]{0,3}\.)", " ", surface)
 
 
 def _balanced(surface: str, texts: Sequence[str]) -> str:

@@ -275,6 +275,22 @@ def test_a_name_grows_over_of_and_and_but_not_into_the_next_name():
     assert aligner.align("天朗产业园").en == "Tianlang Industrial Park"
 
 
+def test_a_company_keeps_co_ltd_and_a_name_does_not_open_with_another():
+    lexicon = Lexicon.parse(CEDICT + "有限公司 有限公司 [you3 xian4 gong1 si1] /limited company/\n"
+                            "部 部 [bu4] /ministry/department/\n塞爾維亞 塞尔维亚 [Sai1 er3 wei2 ya4] /Serbia/\n"
+                            "交通 交通 [jiao1 tong1] /transportation/traffic/\n建設 建设 [jian4 she4] /to build/construction/\n"
+                            "基礎設施 基础设施 [ji1 chu3 she4 shi1] /infrastructure/\n")
+    pairs = [Pair("镜头聚焦在长春泰盟机械制造有限公司厂区，看到组件。",
+                  "At the plant of Changchun Taimeng Machinery Manufacturing Co., Ltd., batch after batch of "
+                  "components can be seen.", "a.po:1"),
+             Pair("中车长客股份公司与塞尔维亚建设、交通和基础设施部签约。",
+                  "CRRC Changchun Railway Vehicles Co., Ltd. and the Serbian Ministry of Construction, Transport "
+                  "and Infrastructure signed a contract.", "a.po:2")]
+    aligner = Aligner(pairs, lexicon)
+    assert aligner.align("长春泰盟机械制造有限公司").en == "Changchun Taimeng Machinery Manufacturing Co., Ltd."
+    assert aligner.align("塞尔维亚建设、交通和基础设施部").en == "Serbian Ministry of Construction, Transport and Infrastructure"
+
+
 def test_an_unexplained_capitalised_word_is_a_transliteration():
     pairs = [Pair("支持一汽等企业。", "Support enterprises such as FAW.", "a.po:1")]
     assert Aligner(pairs, Lexicon.parse(CEDICT)).align("一汽").en == "FAW"
