@@ -1,28 +1,32 @@
 """Glossary candidates: terms found in the source texts, ranked, with a proposed English rendering.
 
-Three kinds of evidence make a candidate, each cheap to explain to a translator:
+Candidates come from the Chinese text (`extract_candidates`):
 
 * **quoted**: a span the author put in quotation marks or title marks (“揭榜挂帅”, 《…》): Chinese
   news copy marks slogans, programme and product names this way;
-* **name**: a word the tagger calls a proper noun (person, place, organisation, other proper
-  noun), or a compound of nouns around one, from jieba's part-of-speech tagger fed with the
-  glossary as a user dictionary, so that known terms are never split;
-* **recurring**: a character n-gram that recurs in the texts and is not only ever part of one
-  longer recurring n-gram (a maximal repeat).
+* **chunk**: a span of a noun chunk from jieba's part-of-speech tagger (fed with the glossary as a
+  user dictionary, so that known terms are never split), read from two segmentations (with and
+  without jieba's guessed words), and organisation names that coordinate their parts;
+* **recurring**: a character n-gram that recurs, is maximal and free on both sides.
 
-Candidates are ranked by how often and how widely they occur, then by how term-like they are.
-What the glossary already covers is left out.
+They are ranked by their own occurrences (not those inside a longer unit, as in the C-value of
+nested terms) plus one unit per kind of evidence (`termhood`): quoted (two units), a proper noun
+at an edge (name), a name head such as 有限公司, 区, 大会, 计划, 号 closing a name (named),
+recurring, a compound in the curated dictionary; minus how common the string is in general
+Chinese, and a unit for a predicate or an idiom. What the glossary already covers is left out.
 
-A proposed English rendering comes from the reviewed catalogs first: the English n-gram of the
-reviewed entries that contain the term which is most strongly associated with it (Dice over
-entries, so an n-gram that is just as common without the term scores low), with ties among
-equally associated n-grams (a term seen in one entry only) broken by a bilingual lexicon
-(CC-CEDICT glosses and pinyin, when installed), the way term aligners combine co-occurrence with a
-dictionary. Failing that, the MT engine is asked for the term alone (`propose_by_mt`).
+A proposed English rendering comes from the reviewed catalogs first (`Aligner`): the English
+n-gram of the reviewed entries holding the term where it stands on its own, most strongly
+associated with it (Dice over entries), weighted by how well a bilingual lexicon explains it
+(CC-CEDICT glosses, pinyin, digits and acronyms, when installed), then grown to the whole term
+and to the whole capitalised name it belongs to. That evidence re-ranks the candidates
+(`propose_from_reviewed`), and nested or crossing candidates that a better one makes redundant
+move to the end. Failing a reviewed rendering, the MT engine is asked for the term alone
+(`propose_by_mt`), only when asked to.
 
-The pure logic lives here; jieba and the lexicon are optional (`pip install -e '.[terms]'`).
-`quoted_spans`, `recurring_ngrams` and `Aligner` need neither, so the `consistency` check can
-use them without loading a tagger.
+jieba and the lexicon are optional (`pip install -e '.[terms]'`). `quoted_spans`,
+`recurring_ngrams` and `Aligner` need neither, so the `consistency` check (l10n.consistency)
+uses them without loading a tagger.
 """
 
 from __future__ import annotations
@@ -1148,7 +1152,6 @@ def _dominated(candidates: Sequence[Candidate], found: dict[str, Alignment]) -> 
     for cand in aligned:
         if cand.zh in dominated:
             continue
-        en = found[cand.zh].en.lower()
         for other in aligned:
             if other.zh in dominated or len(other.zh) <= len(cand.zh) or cand.zh not in other.zh:
                 continue
