@@ -387,7 +387,8 @@ def check_mt_quality(ctx: Context) -> Iterator[Problem]:
 
 @check("consistency", "a term (quoted, or recurring in reviewed entries) is rendered the same way wherever it occurs")
 def check_consistency(ctx: Context) -> Iterator[Problem]:
-    from .terms import Pair, inconsistencies
+    from .consistency import inconsistencies
+    from .terms import Pair
 
     pairs, allowed = [], set()
     for doc in ctx.documents:

@@ -183,8 +183,8 @@ def terms(config: Config, docs: list[DocumentPaths], top: int, engine: str | Non
     reviewed entry renders are asked of that MT engine. glossary.csv itself is never written."""
     from .pofile import is_reviewed, read_catalog
     from .segment import read_document
-    from .terms import (CANDIDATES_FILE, RERANK_POOL, Aligner, Pair, Place, extract_candidates, load_lexicon,
-                        load_tagger, propose_by_mt, propose_from_reviewed, render_candidates)
+    from .terms import (CANDIDATES_FILE, Aligner, Pair, Place, extract_candidates, load_lexicon, load_tagger,
+                        propose_by_mt, propose_from_reviewed, render_candidates)
     from .textio import atomic_write
 
     glossary = load_project_glossary(config)
@@ -195,11 +195,12 @@ def terms(config: Config, docs: list[DocumentPaths], top: int, engine: str | Non
         if doc.catalog.exists():
             translations.update({e.msgid: e.msgstr for e in read_catalog(doc.catalog, doc.catalog_display) if e.msgstr})
     known = {t.zh[i:j] for t in glossary.terms for i in range(len(t.zh)) for j in range(i + 1, len(t.zh) + 1)}
-    candidates = extract_candidates(places, load_tagger(t.zh for t in glossary.terms), known.__contains__)
+    lexicon = load_lexicon()
+    candidates = extract_candidates(places, load_tagger(t.zh for t in glossary.terms), known.__contains__, lexicon)
     pairs = [Pair(e.msgid, e.msgstr, f"{config.rel(path)}:{e.msgstr_line}")
              for path in config.all_catalogs() for e in read_catalog(path, config.rel(path)) if is_reviewed(e)]
-    # Reviewed evidence re-ranks a pool a few times larger than what is written.
-    candidates = propose_from_reviewed(candidates[:RERANK_POOL * top], Aligner(pairs, load_lexicon()))[:top]
+    # The evidence of reviewed translations re-ranks every candidate, then the top ones are kept.
+    candidates = propose_from_reviewed(candidates, Aligner(pairs, lexicon))[:top]
     asked = 0
     if engine is not None:
         def get_engine():

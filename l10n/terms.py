@@ -1,34 +1,39 @@
 """Glossary candidates: terms found in the source texts, ranked, with a proposed English rendering.
 
-Three kinds of evidence make a candidate, each cheap to explain to a translator:
+Candidates come from the Chinese text (`extract_candidates`):
 
 * **quoted**: a span the author put in quotation marks or title marks (“揭榜挂帅”, 《…》): Chinese
   news copy marks slogans, programme and product names this way;
-* **name**: a word the tagger calls a proper noun (person, place, organisation, other proper
-  noun), or a compound of nouns around one, from jieba's part-of-speech tagger fed with the
-  glossary as a user dictionary, so that known terms are never split;
-* **recurring**: a character n-gram that recurs in the texts and is not only ever part of one
-  longer recurring n-gram (a maximal repeat).
+* **chunk**: a span of a noun chunk from jieba's part-of-speech tagger (fed with the glossary as a
+  user dictionary, so that known terms are never split), read from two segmentations (with and
+  without jieba's guessed words), and organisation names that coordinate their parts;
+* **recurring**: a character n-gram that recurs, is maximal and free on both sides.
 
-Candidates are ranked by how often and how widely they occur, then by how term-like they are.
-What the glossary already covers is left out.
+They are ranked by their own occurrences (not those inside a longer unit, as in the C-value of
+nested terms) plus one unit per kind of evidence (`termhood`): quoted (two units), a proper noun
+at an edge (name), a name head such as 有限公司, 区, 大会, 计划, 号 closing a name (named),
+recurring, a compound in the curated dictionary; minus how common the string is in general
+Chinese, and a unit for a predicate or an idiom. What the glossary already covers is left out.
 
-A proposed English rendering comes from the reviewed catalogs first: the English n-gram of the
-reviewed entries that contain the term which is most strongly associated with it (Dice over
-entries, so an n-gram that is just as common without the term scores low), with ties among
-equally associated n-grams (a term seen in one entry only) broken by a bilingual lexicon
-(CC-CEDICT glosses and pinyin, when installed), the way term aligners combine co-occurrence with a
-dictionary. Failing that, the MT engine is asked for the term alone (`propose_by_mt`).
+A proposed English rendering comes from the reviewed catalogs first (`Aligner`): the English
+n-gram of the reviewed entries holding the term where it stands on its own, most strongly
+associated with it (Dice over entries), weighted by how well a bilingual lexicon explains it
+(CC-CEDICT glosses, pinyin, digits and acronyms, when installed), then grown to the whole term
+and to the whole capitalised name it belongs to. That evidence re-ranks the candidates
+(`propose_from_reviewed`), and nested or crossing candidates that a better one makes redundant
+move to the end. Failing a reviewed rendering, the MT engine is asked for the term alone
+(`propose_by_mt`), only when asked to.
 
-The pure logic lives here; jieba and the lexicon are optional (`pip install -e '.[terms]'`).
-`quoted_spans`, `recurring_ngrams` and `Aligner` need neither, so the `consistency` check can
-use them without loading a tagger.
+jieba and the lexicon are optional (`pip install -e '.[terms]'`). `quoted_spans`,
+`recurring_ngrams` and `Aligner` need neither, so the `consistency` check (l10n.consistency)
+uses them without loading a tagger.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import itertools
 import io
 import math
 import re
@@ -48,8 +53,11 @@ QUOTES = re.compile(r"“([^“”]{1,30})”|「([^「」]{1,30})」|《([^《�
 # n-grams too; quoted spans are their own kind of candidate.
 BREAK = re.compile(r"[\s，。！？；：、,.!?;:（）()“”‘’「」『』《》【】\[\]—…·]+")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+QUANTITY = re.compile(r"[0-9.]+[\u4e00-\u9fff]?")
+NUMERAL = re.compile(r"[0-9０-９零〇一二三四五六七八九十百千万亿两几多余第.]+")
 # Part-of-speech tags (jieba's ICTCLAS-style set). Proper nouns: person, place, organisation,
 # other proper noun, transliterated name, abbreviation, foreign word.
+PLACE_TAGS = frozenset({"ns", "nsf"})
 PROPER_TAGS = frozenset({"nr", "nr1", "nr2", "nrj", "nrf", "nrfg", "nrt", "ns", "nsf", "nt", "nz", "nl", "ng", "j", "eng"})
 # Tokens that end a noun chunk: punctuation, particles, prepositions, conjunctions, pronouns,
 # adverbs, interjections, modal and onomatopoeic words, locatives.
@@ -58,8 +66,23 @@ CHUNK_BREAK_TAGS = frozenset({"x", "w", "u", "uj", "ul", "uz", "ud", "ug", "uv",
 GROUP_TAG = "nz-group"  # a quoted or bracketed group merged into one token (merge_groups)
 NOUN_TAGS = {GROUP_TAG} | PROPER_TAGS | {"n", "nx", "vn", "an", "l", "i", "nw"}
 VERB_TAGS = frozenset({"v", "vg", "vi", "vl", "vf", "vx", "vshi", "vyou"})
+# Words that join the parts of one coordinated name (建设、交通和基础设施部).
+COORDINATORS = frozenset({"、", "和", "及"})
+# Head nouns that close Chinese names, by what they name. A general list from the morphology of
+# names (the suffixes named-entity recognisers use for organisations, places, products, events
+# and programmes), not from any one text. A head marks a name only after a body of two or more
+# characters (社会 and 全部 end in 会 and 部 but are not names).
+ORGANISATION_HEADS = ("有限公司", "股份公司", "公司", "集团", "银行", "大学", "学院", "医院", "研究所", "研究院", "科学院",
+                      "实验室", "中心", "协会", "学会", "联合会", "委员会", "办公室", "部", "局", "厅", "署", "委", "办",
+                      "院", "所", "厂", "站", "社", "馆")
+PLACE_HEADS = ("开发区", "示范区", "自贸区", "新区", "园区", "产业园", "工业园", "基地", "省", "市", "县", "区", "镇", "乡",
+               "村", "州", "港")
+EVENT_HEADS = ("大会", "运会", "博览会", "展览会", "交易会", "峰会", "论坛", "会议", "节")
+PROGRAMME_HEADS = ("计划", "工程", "战略", "行动", "方案", "规划", "倡议", "纲要", "条例")
+PRODUCT_HEADS = ("号", "型", "系列", "牌")
+NAME_HEADS = tuple(sorted({*ORGANISATION_HEADS, *PLACE_HEADS, *EVENT_HEADS, *PROGRAMME_HEADS, *PRODUCT_HEADS},
+                          key=len, reverse=True))
 MAX_CHUNK_TOKENS = 8
-RERANK_POOL = 4  # reviewed evidence re-ranks this many times the candidates written
 MAX_TERM_CHARS = 24
 MIN_NGRAM = 2
 MAX_NGRAM = 16
@@ -83,11 +106,12 @@ class Candidate:
     zh: str
     frequency: int = 0
     places: list[Place] = field(default_factory=list)
-    kinds: set[str] = field(default_factory=set)  # quoted, name, recurring
+    kinds: set[str] = field(default_factory=set)  # quoted, name, named, recurring, chunk, word
     score: float = 0.0
     en: str = ""
     source: str = ""  # reviewed | mt | "" (no proposal)
     support: int = 0  # reviewed entries that contain both the term and `en`
+    independent: int = 0  # occurrences outside longer candidates that are units of their own
 
     @property
     def documents(self) -> list[str]:
@@ -128,6 +152,15 @@ class JiebaTagger:
     def tag(self, text: str) -> list[tuple[str, str]]:
         return [(pair.word, pair.flag) for pair in self._tagger.cut(text)]
 
+    def tag_plain(self, text: str) -> list[tuple[str, str]]:
+        """Tags from the dictionary alone, without the HMM that guesses new words: where the
+        guess glues the end of one word to the start of the next (盾构/机刀/盘), this keeps
+        the dictionary's edges (盾构/机/刀/盘)."""
+        return [(pair.word, pair.flag) for pair in self._tagger.cut(text, HMM=False)]
+
+    def known(self, word: str) -> bool:
+        return self._tokenizer.FREQ.get(word, 0) > 0
+
     def commonness(self, word: str) -> float:
         """How common the word is in general Chinese: log10 of its frequency per million in
         jieba's dictionary (0 for a word the dictionary does not have)."""
@@ -149,6 +182,16 @@ def quoted_spans(text: str) -> Iterator[str]:
         inner = next(g for g in match.groups() if g is not None).strip()
         if len(inner) >= 2 and CJK.search(inner) and not re.search(r"[，。！？；：,!?;]", inner):
             yield inner
+
+
+def name_head(zh: str) -> str:
+    """The name head that closes `zh` after a body of two or more characters, or ''."""
+    if zh in NAME_HEADS:
+        return ""
+    for head in NAME_HEADS:
+        if zh.endswith(head) and len(zh) - len(head) >= 2 and CJK.match(zh[-len(head) - 1]):
+            return head
+    return ""
 
 
 def _phrases(text: str) -> Iterator[tuple[int, str]]:
@@ -173,8 +216,9 @@ def recurring_ngrams(texts: Sequence[str], min_count: int = 2,
       (punctuation and the ends of a phrase do not count as neighbours), else it is a fragment
       of something longer (accessor variety, as in Chinese new-word discovery);
     * with `edges` (per text, the offsets where a word may start and end and those of function
-      words, from a tagger): most occurrences start and end on word edges and span no
-      function word.
+      words, from a tagger): at least half of its occurrences start and end on word edges and
+      span no function word (a tagger splits an unknown name wrongly now and then); a name
+      closed by a name head may span a word the tagger reads as a function word.
     """
     counts: Counter[str] = Counter()
     for text in texts:
@@ -195,6 +239,7 @@ def recurring_ngrams(texts: Sequence[str], min_count: int = 2,
     left: dict[str, Counter[str]] = defaultdict(Counter)
     right: dict[str, Counter[str]] = defaultdict(Counter)
     on_edges: Counter[str] = Counter()
+    on_outer_edges: Counter[str] = Counter()
     for t, text in enumerate(texts):
         for offset, phrase in _phrases(text):
             n = len(phrase)
@@ -207,14 +252,16 @@ def recurring_ngrams(texts: Sequence[str], min_count: int = 2,
                     right[gram][phrase[j] if j < n else ""] += 1
                     if edges is not None:
                         starts, ends, blocked = edges[t]
-                        if offset + i in starts and offset + j in ends and not any(k in blocked for k in range(offset + i, offset + j)):
-                            on_edges[gram] += 1
+                        if offset + i in starts and offset + j in ends and offset + i not in blocked:
+                            on_outer_edges[gram] += 1
+                            if not any(k in blocked for k in range(offset + i, offset + j)):
+                                on_edges[gram] += 1
     kept = {}
     for gram, count in maximal.items():
         if any(_bound(side[gram], count) for side in (left, right)):
             continue
-        if edges is not None and 2 * on_edges[gram] <= count:
-            continue
+        if edges is not None and 2 * on_edges[gram] < count and not (name_head(gram) and 2 * on_outer_edges[gram] >= count):
+            continue  # a recurring name (…研究所有限公司) may hold a word the tagger misreads
         kept[gram] = count
     return kept
 
@@ -262,9 +309,9 @@ def _group_end(tokens: Sequence[tuple[str, str]], i: int) -> int | None:
 
 def noun_chunks(tokens: Sequence[tuple[str, str]]) -> Iterator[tuple[str, bool]]:
     """Sub-spans of noun chunks (runs of tokens between function words and punctuation) that
-    do not open with a verb and close on a noun (or on a verb, classifier or number after a
-    noun: 高端装备制造, 亚米级); with whether the span holds a proper noun. Spans are at most
-    MAX_CHUNK_TOKENS tokens."""
+    do not open with a verb or a quantity and close on a noun (or on a verb, classifier or
+    number after a noun: 高端装备制造, 亚米级); with whether the span holds a proper noun.
+    Spans are at most MAX_CHUNK_TOKENS tokens."""
     run: list[tuple[str, str]] = []
     for word, tag in [*merge_groups(tokens), ("", "x")]:
         if (tag in CHUNK_BREAK_TAGS and tag != "f") or not word.strip():
@@ -274,34 +321,67 @@ def noun_chunks(tokens: Sequence[tuple[str, str]]) -> Iterator[tuple[str, bool]]
             run.append((word, tag))
 
 
+def _quantity(word: str, tag: str) -> bool:
+    """A number, a number with its classifier (41颗), an ordinal (第三届) or a classifier."""
+    return tag in {"m", "mq", "q"} and bool(NUMERAL.fullmatch(word) or tag == "q" or word.startswith("第")
+                                            or re.fullmatch(r"[0-9.]+\D", word))
+
+
 def _spans(run: list[tuple[str, str]]) -> Iterator[tuple[str, bool]]:
     for i in range(len(run)):
-        if run[i][1] in VERB_TAGS | {"m", "q"}:
+        if run[i][1] in VERB_TAGS or _quantity(*run[i]):
             continue  # a span that opens with a verb is a predicate; with a number, a quantity
         for j in range(i + 1, min(len(run), i + MAX_CHUNK_TOKENS) + 1):
             if j - i == 1 and run[i][1] == GROUP_TAG:
                 continue  # a quoted or bracketed group alone: quoted spans cover it
             if j - i > 2 and run[j - 2][1] in VERB_TAGS:
                 break  # a verb inside a span makes it a clause (a verb may only close a name)
-            last_tag = run[j - 1][1]
-            if last_tag == "f" or (last_tag not in NOUN_TAGS and not (j - i > 1 and last_tag in {"q", "k", "m"})):
+            last_word, last_tag = run[j - 1]
+            closes_name = j - i > 1 and last_word in NAME_HEADS  # 市委人才办: the tagger reads 办 as a verb
+            if last_tag == "f" or (last_tag not in NOUN_TAGS and not (j - i > 1 and last_tag in {"q", "k", "m"})
+                                   and last_tag != GROUP_TAG and not closes_name):
                 continue
+            if last_tag == "m" and NUMERAL.fullmatch(last_word):
+                continue  # a bare number after a noun starts the next phrase (运载火箭|一箭发射)
             text = "".join(w for w, _ in run[i:j])
             if len(text) > MAX_TERM_CHARS or not CJK.search(text):
                 continue
             yield text, any(t in PROPER_TAGS for _, t in run[i:j])
 
 
+def coordinated_names(tokens: Sequence[tuple[str, str]]) -> Iterator[str]:
+    """Names of organisations whose body coordinates several parts (塞尔维亚建设、交通和基础设施部,
+    the ministry of construction, transport and infrastructure): from an organisation head back
+    over content words, 、, 和 and 及 to the start of the chunk. Only spans that coordinate."""
+    for k, (word, tag) in enumerate(tokens):
+        if tag in VERB_TAGS or not any(word.endswith(h) for h in ORGANISATION_HEADS):
+            continue  # 签署 ends in 署 but signs, it does not name
+        i = k
+        while i > 0:
+            prev, tag = tokens[i - 1]
+            if prev in COORDINATORS or (tag not in CHUNK_BREAK_TAGS and tag not in VERB_TAGS and CJK.match(prev[:1])):
+                i -= 1
+            else:
+                break
+        while i < k and tokens[i][0] in COORDINATORS:
+            i += 1
+        span = tokens[i:k + 1]
+        text = "".join(w for w, _ in span)
+        if any(w in COORDINATORS for w, _ in span) and len(text) <= MAX_TERM_CHARS:
+            yield text
+
+
 def _edges(tokens: Sequence[tuple[str, str]]) -> tuple[set[int], set[int], set[int]]:
     """Offsets where a term may start (a content word starts) and end (a content word ends),
-    and those of function words, which a term does not span."""
+    and those of function words, which a term does not span (a conjunction may join the parts
+    of a name: 航空航天及应用产业)."""
     starts, ends, blocked = set(), set(), set()
     pos = 0
     for word, tag in tokens:
         content = tag not in CHUNK_BREAK_TAGS or tag == "f"
         if content:
             starts.add(pos)
-        else:
+        elif word not in COORDINATORS:
             blocked.update(range(pos, pos + len(word)))
         pos += len(word)
         if content and tag != "f":
@@ -309,9 +389,79 @@ def _edges(tokens: Sequence[tuple[str, str]]) -> tuple[set[int], set[int], set[i
     return starts, ends, blocked
 
 
-def extract_candidates(places: Sequence[Place], tagger: Tagger | None, covered: Callable[[str], bool]) -> list[Candidate]:
-    """Candidates from the segments, ranked best first. `covered(zh)` says whether the glossary
-    already covers a string (the candidate is then left out)."""
+def _tokenizations(tagger: Tagger, text: str, lexicon: "Lexicon | None" = None) -> list[list[tuple[str, str]]]:
+    tokens = [tagger.tag(text)]
+    plain = getattr(tagger, "tag_plain", None)
+    if plain is not None:
+        other = plain(text)
+        if [w for w, _ in other] != [w for w, _ in tokens[0]]:
+            tokens.append(other)
+    return [_retag(t, lexicon) for t in tokens] if lexicon is not None else tokens
+
+
+def _retag(tokens: list[tuple[str, str]], lexicon: "Lexicon") -> list[tuple[str, str]]:
+    """The tagger's part of speech, corrected where the dictionary knows better: a word it lists
+    only as a common noun is not a proper noun (卫星 'satellite', which the tagger reads as a
+    person's name), and a word it lists with no verb sense is not a verb (磁浮 'maglev')."""
+    out = []
+    for word, tag in tokens:
+        if tag in PROPER_TAGS and lexicon.proper(word) is False:
+            tag = "n"
+        elif tag in VERB_TAGS and lexicon.has(word) and not lexicon.verb(word):
+            tag = "n"
+        out.append((word, tag))
+    return out
+
+
+@dataclass
+class _Text:
+    """What the tagger says about one segment, for the evidence of each candidate."""
+    starts: set[int]  # offsets where some tokenization starts a content word
+    ends: set[int]
+    blocked: set[int]  # offsets inside a function word in every tokenization
+    verb_starts: set[int]  # offsets where every tokenization starts a verb
+    proper_starts: set[int]  # offsets where some tokenization starts a proper noun other than a place
+    proper_ends: set[int]  # offsets where some tokenization ends a proper noun
+    place_starts: set[int]  # offsets where some tokenization starts a place name
+    chunk_starts: set[int]  # offsets where a noun chunk may start (after punctuation or a function word)
+    chunk_ends: set[int]
+
+
+def _analyse(tokenizations: list[list[tuple[str, str]]], text: str) -> _Text:
+    starts, ends, verb_starts, chunk_starts, chunk_ends = set(), set(), None, set(), set()
+    proper_starts, proper_ends, place_starts = set(), set(), set()
+    blocked = None
+    for tokens in tokenizations:
+        s, e, b = _edges(tokens)
+        starts |= s
+        ends |= e
+        blocked = b if blocked is None else blocked & b
+        pos, verbs = 0, set()
+        previous_break = True
+        for word, tag in tokens:
+            is_break = tag in CHUNK_BREAK_TAGS and tag != "f" or not CJK.match(word[:1]) and not word[:1].isalnum()
+            if tag in VERB_TAGS:
+                verbs.add(pos)
+            if tag in PROPER_TAGS and CJK.search(word):
+                (place_starts if tag in PLACE_TAGS else proper_starts).add(pos)
+                proper_ends.add(pos + len(word))
+            if previous_break and not is_break:
+                chunk_starts.add(pos)
+            if is_break and pos > 0:
+                chunk_ends.add(pos)
+            previous_break = is_break
+            pos += len(word)
+        chunk_ends.add(pos)
+        verb_starts = verbs if verb_starts is None else verb_starts & verbs
+    return _Text(starts, ends, blocked or set(), verb_starts or set(), proper_starts, proper_ends, place_starts,
+                 chunk_starts, chunk_ends)
+
+
+def extract_candidates(places: Sequence[Place], tagger: Tagger | None, covered: Callable[[str], bool],
+                       lexicon: "Lexicon | None" = None) -> list[Candidate]:
+    """Candidates from the segments, ranked best first by their evidence in the Chinese text
+    (`termhood`). `covered(zh)` says whether the glossary already covers a string (the
+    candidate is then left out)."""
     found: dict[str, Candidate] = {}
     texts = [p.text for p in places]
 
@@ -324,59 +474,142 @@ def extract_candidates(places: Sequence[Place], tagger: Tagger | None, covered: 
     for text in texts:
         for span in quoted_spans(text):
             add(span, "quoted")
-    common: dict[str, float] = {}
+    analyses: list[_Text | None] = [None] * len(texts)
     edges = None
     if tagger is not None:
         edges = []
-        for text in texts:
-            tokens = tagger.tag(text)
-            edges.append(_edges(tokens))
-            for word, _ in tokens:
-                if word not in common:
-                    common[word] = tagger.commonness(word)
-            for span, proper in noun_chunks(tokens):
-                add(span, "name" if proper else "chunk")
+        for t, text in enumerate(texts):
+            tokenizations = _tokenizations(tagger, text, lexicon)
+            analyses[t] = _analyse(tokenizations, text)
+            edges.append((analyses[t].starts, analyses[t].ends, analyses[t].blocked))
+            for tokens in tokenizations:
+                for span, _ in noun_chunks(tokens):
+                    add(span, "chunk")
+                for span in coordinated_names(tokens):
+                    add(span, "chunk")
     for gram in recurring_ngrams(texts, edges=edges):
         add(gram, "recurring")
+    occurrences: dict[str, list[tuple[int, int]]] = defaultdict(list)  # zh → (text index, offset)
     for cand in found.values():
-        for place in places:
-            n = place.text.count(cand.zh)
-            if n:
-                cand.frequency += n
+        for t, place in enumerate(places):
+            hits = [m.start() for m in re.finditer(re.escape(cand.zh), place.text)]
+            if hits:
+                cand.frequency += len(hits)
                 cand.places.append(place)
-    ranked = [c for c in found.values() if c.frequency and not _fragment(c)]
+                occurrences[cand.zh] += [(t, h) for h in hits]
+    ranked = []
+    for cand in found.values():
+        if not cand.frequency:
+            continue
+        where = occurrences[cand.zh]
+        if tagger is not None:
+            a = analyses
+            head = name_head(cand.zh)
+            # A name opens or closes on a proper noun (沃顿科技, 长光卫星…); one that only has a
+            # proper noun somewhere inside is a longer phrase around a name. A place name opens
+            # names only with a name head (杭州亚运会, 长春市绿园区): 长春项目 is a place and a
+            # word, not a name.
+            if any(h in a[t].proper_starts or h + len(cand.zh) in a[t].proper_ends or (head and h in a[t].place_starts)
+                   for t, h in where):
+                cand.kinds.add("name")
+            # A name head closes a name whose body opens on a proper noun or starts its chunk
+            # (动力分散型), not one that runs on from words before it (…建设二氧化碳空调生产基地).
+            if head and any(h in a[t].proper_starts or h in a[t].place_starts or h in a[t].chunk_starts for t, h in where):
+                cand.kinds.add("named")
+            if getattr(tagger, "known", lambda w: False)(cand.zh) or (lexicon is not None and lexicon.has(cand.zh)):
+                cand.kinds.add("word")
+            # A curated dictionary lists a compound of three or more characters when it is a
+            # lexicalised unit: a term, a name or an idiom (idioms are marked as such).
+            if lexicon is not None and len(cand.zh) >= 3 and lexicon.has(cand.zh) and not lexicon.idiom(cand.zh):
+                cand.kinds.add("dictionary")
+            if lexicon is not None and lexicon.idiom(cand.zh):
+                cand.kinds.add("idiom")
+            if "quoted" not in cand.kinds and all(h in analyses[t].verb_starts for t, h in where):
+                cand.kinds.add("predicate")
+            free = any(h in analyses[t].chunk_starts and h + len(cand.zh) in analyses[t].chunk_ends for t, h in where)
+            if free:
+                cand.kinds.add("free")
+        known = getattr(tagger, "known", lambda word: False)
+        if _fragment(cand, known) and not ("free" in cand.kinds or "quoted" in cand.kinds
+                                           or (len(cand.zh) >= 3 and "word" in cand.kinds)):
+            continue
+        if QUANTITY.fullmatch(cand.zh) and "quoted" not in cand.kinds:
+            continue  # 108颗, 2023年: a number and its unit
+        if "predicate" in cand.kinds and "recurring" in cand.kinds and not cand.kinds & {"quoted", "chunk"}:
+            continue  # a recurring clause (加快建设, 推动中车长客), not a name
+        ranked.append(cand)
+    _independence(ranked, occurrences)
     for cand in ranked:
-        cand.score = _termhood(cand, common)
+        cand.score = termhood(cand, tagger.commonness(cand.zh) if tagger is not None else 0.0)
     ranked.sort(key=lambda c: (-c.score, -c.frequency, c.zh))
     return ranked
 
 
-def _fragment(cand: Candidate) -> bool:
+def _independence(candidates: Sequence[Candidate], occurrences: dict[str, list[tuple[int, int]]]) -> None:
+    """Count, for each candidate, the occurrences that are not inside an occurrence of a longer
+    candidate that is a unit of its own (recurring, quoted or closed by a name head): as in the
+    C-value of nested terms, 高端装备 seen only inside 高端装备制造 is not seen on its own."""
+    units: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for cand in candidates:
+        if cand.kinds & {"recurring", "quoted", "named"}:
+            for t, h in occurrences[cand.zh]:
+                units[t].append((h, h + len(cand.zh)))
+    for cand in candidates:
+        n = len(cand.zh)
+        cand.independent = sum(1 for t, h in occurrences[cand.zh]
+                               if not any(a <= h and h + n <= b and b - a > n for a, b in units[t]))
+
+
+def _fragment(cand: Candidate, known: Callable[[str], bool] = lambda word: False) -> bool:
     """A candidate seen more than once whose occurrences mostly share the character before or
-    after it is a piece of a longer unit (中车长 in 中车长客), not a unit of its own."""
+    after it is a piece of a longer unit (中车长 in 中车长客), not a unit of its own; unless on
+    that side that character always opens (or closes) a dictionary word of two or more
+    characters: then the split falls between two words (亚智能动车组 always after 复兴号,
+    新能源汽车 mostly before 产业 or 产量)."""
     if cand.frequency < 2:
         return False
     left: Counter[str] = Counter()
     right: Counter[str] = Counter()
+    left_word = right_word = True
     for place in cand.places:
-        for match in re.finditer(re.escape(cand.zh), place.text):
-            before = place.text[match.start() - 1] if match.start() else ""
-            after = place.text[match.end()] if match.end() < len(place.text) else ""
+        text = place.text
+        for match in re.finditer(re.escape(cand.zh), text):
+            before = text[match.start() - 1] if match.start() else ""
+            after = text[match.end()] if match.end() < len(text) else ""
             left["" if BREAK.match(before or " ") else before] += 1
             right["" if BREAK.match(after or " ") else after] += 1
-    return _bound(left, cand.frequency) or _bound(right, cand.frequency)
+    left_char = max(left, key=lambda c: (bool(c), left[c]), default="")
+    right_char = max(right, key=lambda c: (bool(c), right[c]), default="")
+    for place in cand.places:
+        text = place.text
+        for match in re.finditer(re.escape(cand.zh), text):
+            start, end = match.span()
+            if start and text[start - 1] == left_char:
+                left_word &= any(known(text[start - k:start]) for k in range(2, 5) if start >= k)
+            if end < len(text) and text[end] == right_char:
+                right_word &= any(known(text[end:end + k]) for k in range(2, 5) if end + k <= len(text))
+    return (_bound(left, cand.frequency) and not left_word) or (_bound(right, cand.frequency) and not right_word)
 
 
-def _termhood(cand: Candidate, common: dict[str, float]) -> float:
-    """Frequency and spread first (log-scaled, so that one very frequent word does not swamp
-    everything), then one unit of evidence per kind a translator would also look for: marked by
-    the author (quoted), a proper noun, a recurring maximal n-gram. A single dictionary word is
-    discounted by how common it is in general Chinese (1 unit per factor 10 per million)."""
-    score = math.log2(1 + cand.frequency) + math.log2(len(cand.documents) or 1)
-    score += sum(1.0 for kind in ("quoted", "name", "recurring") if kind in cand.kinds)
-    if cand.zh in common:
-        score -= common[cand.zh]
-    return score
+# Evidence that a string is a unit of its own, not a piece of a longer one.
+UNIT_EVIDENCE = frozenset({"recurring", "quoted", "free", "named", "dictionary"})
+# Units of score per factor 10 of frequency per million in general Chinese.
+COMMONNESS_WEIGHT = 2.0
+# One unit of score for each kind of evidence a translator would also look for.
+EVIDENCE = {"quoted": 2.0, "name": 1.0, "named": 1.0, "recurring": 1.0, "dictionary": 1.0,
+            "predicate": -1.0, "idiom": -1.0}
+
+
+def termhood(cand: Candidate, commonness: float = 0.0) -> float:
+    """Frequency on its own (log-scaled, so that one very frequent word does not swamp
+    everything; occurrences inside a longer unit do not count, see `_independence`), then
+    one unit per kind of evidence: marked by the author (quoted), a proper noun, closed by a
+    name head, a recurring maximal n-gram; minus one for a span that opens with a verb in every
+    reading (a predicate) or an idiom. A dictionary word is discounted by how common it is in
+    general Chinese (one unit per factor 10 per million)."""
+    score = math.log2(1 + cand.independent) + math.log2(len(cand.documents) or 1)
+    score += sum(EVIDENCE.get(kind, 0.0) for kind in cand.kinds)
+    return score - COMMONNESS_WEIGHT * commonness
 
 
 # --- English side: alignment against reviewed entries ----------------------------------
@@ -389,6 +622,9 @@ FUNCTION_WORDS = frozenset("""a an the of and or to in on at by for with from as
 our your this that these those is are was were be been being has have had it which who whom whose than then also very
 more most such other""".split())
 MAX_EN_TOKENS = 12
+# English abbreviations of the words a dictionary glosses in full (Co., Ltd.).
+ABBREVIATIONS = {"co": "company", "ltd": "limited", "inc": "incorporated", "corp": "corporation", "dept": "department",
+                 "univ": "university", "intl": "international", "govt": "government", "assn": "association"}
 
 
 @dataclass(frozen=True)
@@ -399,8 +635,11 @@ class Token:
 
     @property
     def key(self) -> str:
-        """Lower case, without a plural s: EMU and EMUs are one rendering."""
+        """Lower case, without a plural s: EMU and EMUs, industry and industries are one
+        rendering."""
         key = self.text.lower()
+        if len(key) > 4 and key.endswith("ies"):
+            return key[:-3] + "y"
         return key[:-1] if len(key) > 3 and key.endswith("s") and not key.endswith("ss") else key
 
 
@@ -464,6 +703,8 @@ class Aligner:
             for run in runs:
                 for key in run:
                     self._postings[key].add(i)
+        self._counts: dict[tuple[str, ...], int] = {}
+        self._entry_explainers: dict[int, Callable[[str], set[int]]] = {}
 
     def entries_with(self, zh: str) -> list[int]:
         return [i for i, p in enumerate(self.pairs) if zh in p.msgid]
@@ -477,11 +718,14 @@ class Aligner:
         return False
 
     def _entry_count(self, gram: tuple[str, ...]) -> int:
-        sets = sorted((self._postings.get(k, set()) for k in gram), key=len)
-        if not sets or not sets[0]:
-            return 0
-        common = set.intersection(*sets)
-        return sum(1 for i in common if self._holds(i, gram))
+        """Reviewed entries whose English holds the n-gram."""
+        if gram not in self._counts:
+            sets = sorted((self._postings.get(k, set()) for k in gram), key=len)
+            if not sets or not sets[0]:
+                self._counts[gram] = 0
+            else:
+                self._counts[gram] = sum(1 for i in set.intersection(*sets) if self._holds(i, gram))
+        return self._counts[gram]
 
     def ngrams(self, i: int, max_tokens: int) -> Iterator[tuple[tuple[str, ...], str, bool]]:
         """(key, surface text, at the start of the translation) of each n-gram of entry i that
@@ -497,6 +741,27 @@ class Aligner:
                     toks = run[s:e]
                     yield tuple(t.key for t in toks), text[toks[0].start:toks[-1].end], not text[:toks[0].start].strip(" “\"‘'(")
 
+    def _entry_explainer(self, i: int) -> Callable[[str], set[int]]:
+        if i not in self._entry_explainers:
+            self._entry_explainers[i] = self.lexicon.explainer(self.pairs[i].msgid)
+        return self._entry_explainers[i]
+
+    def _rest(self, zh: str, entries: Sequence[int]) -> Callable[[str], bool]:
+        """Whether the rest of the entries' Chinese (outside the term) explains an English word:
+        then that word may belong to the rest rather than to the term."""
+        if self.lexicon is None:
+            return lambda word: False
+        inside = {i: {k for m in re.finditer(re.escape(zh), self.pairs[i].msgid) for k in range(m.start(), m.end())}
+                  for i in entries}
+        cache: dict[str, bool] = {}
+
+        def rest(word: str) -> bool:
+            if word not in cache:
+                cache[word] = any(self._entry_explainer(i)(word) - inside[i] for i in entries)
+            return cache[word]
+
+        return rest
+
     def align(self, zh: str, entries: list[int] | None = None) -> Alignment | None:
         entries = self.entries_with(zh) if entries is None else entries
         if not entries:
@@ -507,36 +772,59 @@ class Aligner:
         for i in entries:
             heading = self._heading(i)
             for key, surface, initial in self.ngrams(i, max_tokens):
-                # Sentence-initial and headline capitals say nothing about the term: prefer
-                # the other occurrences' spelling.
-                surfaces[key][surface] += 1 if initial or heading else 3
+                # Sentence-initial and headline capitals say little about the term: prefer the
+                # other occurrences' spelling. At the start of a sentence only the first word
+                # had to be capitalised.
+                if heading:
+                    weight = 1
+                elif initial:
+                    weight = 2 if _capitalised(surface) and sum(w[:1].isupper() for w in WORD.findall(surface)) > 1 else 1
+                else:
+                    weight = 3
+                surfaces[key][surface] += weight
                 where[key].add(i)
-        rest = "\x00".join(self.pairs[i].msgid.replace(zh, "\x00") for i in entries)
+        rest = self._rest(zh, entries)
         lexical = self.lexicon.scorer(zh, rest) if self.lexicon is not None else None
-        explain = self.lexicon.explainer(zh) if self.lexicon is not None else None
         scored: dict[tuple[str, ...], tuple[float, int, int]] = {}
+        fits: dict[tuple[str, ...], float] = {}
         for key, holding in where.items():
             count = self._entry_count(key)
             dice = 2 * len(holding) / (len(entries) + count)
-            fit = lexical(key) if lexical is not None else 0.0
-            scored[key] = (dice * (LEXICON_FLOOR + fit), len(holding), count)
+            fits[key] = lexical(key) if lexical is not None else 0.0
+            scored[key] = (dice * (LEXICON_FLOOR + fits[key]), len(holding), count)
+
+        explain = self.lexicon.explainer(zh) if self.lexicon is not None else None
 
         def explained(key: tuple[str, ...]) -> int:
             return sum(1 for w in key if explain(w)) if explain is not None else 0
 
-        # Best score, then more supporting entries, then more words the lexicon explains
-        # (carbon dioxide air-conditioning over dioxide air-conditioning), then the shorter.
-        key = min(scored, key=lambda k: (-scored[k][0], -scored[k][1], -explained(k), len(k), k))
-        score, both, count = scored[key]
-        key = self._whole_name(key, scored, surfaces, where, zh)
-        surface = self._surface(surfaces[key])
-        return Alignment(surface, both, len(entries), score, fit=(lexical(key) if lexical else 0.0),
-                         name=_capitalised(surface) and any(_capitalised(s) for s, w in surfaces[key].items() if w > 1))
+        capitalised = {k[0] for k, c in surfaces.items() if len(k) == 1 and any(s[:1].isupper() and w > 1 for s, w in c.items())}
 
-    def _whole_name(self, key, scored, surfaces, where, zh):
+        def accounted(key: tuple[str, ...]) -> bool:
+            """Whether each content word is explained by the term, or is a capitalised word that
+            nothing explains, neither the term nor the rest of the sentence: a transliteration
+            or brand name that no dictionary holds (Vontron, FAW)."""
+            return all(w in FUNCTION_WORDS or (explain is not None and explain(w)) or (w in capitalised and not rest(w))
+                       for w in key)
+
+        # Best score, then more supporting entries, then more words the lexicon explains
+        # (carbon dioxide air-conditioning over dioxide air-conditioning), then an n-gram
+        # whose every word is accounted for, then the shorter.
+        key = min(scored, key=lambda k: (-scored[k][0], -scored[k][1], -explained(k), not accounted(k), len(k), k))
+        score, both, count = scored[key]
+        key = self._maximal(key, where, surfaces, explain)
+        key = self._whole_name(key, scored, surfaces, where, rest, explain)
+        surface = _balanced(self._surface(surfaces[key]), [self.pairs[i].msgstr for i in where[key]])
+        name = _capitalised(surface) and any(_capitalised(s) for s, w in surfaces[key].items() if w > 1)
+        return Alignment(surface, len(where[key]), len(entries), score, fit=fits[key], name=name)
+
+    def _whole_name(self, key, scored, surfaces, where, rest, explain):
         """A rendering that is part of a capitalised name (Vehicles in CRRC Changchun Railway
-        Vehicles) becomes the whole name when the name co-occurs with the term exactly as
-        often: names are not compositional, so the lexicon alone tends to stop short."""
+        Vehicles, Changchun Municipal Bureau in Changchun Municipal Bureau of Industry and
+        Information Technology) becomes the whole name when the name co-occurs with the term in
+        most of the same entries: names are not compositional, so the lexicon alone tends to stop
+        short. A name joined on by `and` or a comma is another name (Park and Zhongke Xinyu), and
+        so is one whose added words the rest of the sentences explains."""
         _, both, count = scored[key]
         best = key
         for other, (_, other_both, other_count) in scored.items():
@@ -546,22 +834,36 @@ class Aligner:
             at = next(i for i in range(len(other)) if other[i:i + len(key)] == key)
             next_to = [other[at - 1]] if at else []
             next_to += [other[at + len(key)]] if at + len(key) < len(other) else []
-            if any(w in FUNCTION_WORDS for w in next_to):
-                continue  # “Park and Zhongke Xinyu”: a name joined to another one
+            if any(w in {"and", "or"} for w in next_to) or any(w in {"and", "or"} for w in other[:at]):
+                continue  # a name does not open with another one joined by `and` (Ltd. and the Serbian Ministry)
             if self.lexicon is None:
                 # Without a lexicon only an extension seen exactly where the rendering is.
                 if other_both == both and other_count == count:
                     best = other
                 continue
             added = [w for w in other if w not in key and w not in FUNCTION_WORDS]
-            claimed = 0  # entries where the rest of the sentence explains an added word
-            for i in where[other]:
-                rest = self.lexicon.explainer(self.pairs[i].msgid.replace(zh, "\x00"))
-                claimed += any(rest(w) for w in added)
-            if 2 * other_both > both and 2 * claimed < len(where[other]):
-                # The added words mostly belong to no other part of those sentences: they are
-                # part of this name.
+            claimed = [w for w in added if rest(w) and not explain(w)]
+            # Another part of the sentence accounts for an added word (Zhongke Xinyu, Changchun
+            # in “Heavy Industry in Changchun”): a neighbour, unless several entries agree.
+            if 2 * other_both > both and not all(rest(w) for w in added) and (not claimed or other_both >= 2):
                 best = other
+        return best
+
+    def _maximal(self, key, where, surfaces, explain):
+        """The longest n-gram around the rendering, in the same entries, whose added words the
+        term explains too (CNC → CNC machine tools, Hangzhou Asian → Hangzhou Asian Games): a
+        dictionary gloss explains a whole word with any one of its words, so the best-scoring
+        n-gram tends to stop short of the whole rendering. It does not reach across a comma
+        into the next item of a list."""
+        if explain is None:
+            return key
+        best = key
+        for other, held in where.items():
+            if len(other) > len(best) and _contains(other, key) and held == where[key]:
+                added = [w for w in other if w not in key]
+                commas = any(_list_comma(surface) for surface in surfaces[other]) > any(_list_comma(surface) for surface in surfaces[key])
+                if all(w not in FUNCTION_WORDS and explain(w) for w in added) and not commas:
+                    best = other
         return best
 
     @staticmethod
@@ -569,8 +871,30 @@ class Aligner:
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][:1].isupper(), len(kv[0]), kv[0]))[0][0]
 
     def _heading(self, i: int) -> bool:
-        words = [t for run in self._runs[i] for t in run if _content(t)]
-        return len(words) >= 3 and sum(t.text[:1].isupper() for t in words) >= 0.6 * len(words)
+        """A headline in title case: every content word capitalised."""
+        words = [t for run in self._runs[i] for t in run if _content(t) and t.text[:1].isalpha()]
+        return len(words) >= 3 and all(t.text[:1].isupper() for t in words)
+
+
+def _list_comma(surface: str) -> bool:
+    """Whether a comma in the text separates items, not a name from its abbreviated suffix
+    (Co., Ltd.)."""
+    return "," in re.sub(r",\s*(?=[A-Z][a-z]{0,3}\.)", " ", surface)
+
+
+def _balanced(surface: str, texts: Sequence[str]) -> str:
+    """The rendering with its brackets closed: “first units (sets” becomes “first units (sets)”
+    where the translation closes it right after, and otherwise loses the open bracket and
+    what follows (“Heavy Industry (CRCHI” → “Heavy Industry”); a closing abbreviation in
+    brackets goes too."""
+    if surface.count("(") == surface.count(")"):
+        # A trailing abbreviation in brackets is another form of the name, not part of it.
+        return re.sub(r"\s*\([A-Z][A-Z0-9&-]+\)$", "", surface)
+    if surface.count("(") > surface.count(")") and any(surface + ")" in t for t in texts):
+        return _balanced(surface + ")", texts)
+    if surface.count("(") > surface.count(")"):
+        return surface[:surface.rindex("(")].rstrip(" ,")
+    return surface[surface.index(")") + 1:].lstrip(" ,") if surface.count(")") > surface.count("(") else surface
 
 
 def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
@@ -602,18 +926,40 @@ def _stem(word: str) -> str:
 class LexEntry:
     pinyin: tuple[str, ...]
     words: frozenset[str]
+    proper: bool = False  # capitalised pinyin: a name
+    verb: bool = False  # a gloss "to …"
 
 
 class Lexicon:
     """Chinese headwords → English gloss word stems and toneless pinyin."""
 
-    def __init__(self, entries: dict[str, list[LexEntry]]):
+    def __init__(self, entries: dict[str, list[LexEntry]], idioms: Iterable[str] = ()):
         self.entries = entries
+        self.idioms = frozenset(idioms)
         self.longest = max((len(k) for k in entries), default=1)
+
+    def has(self, zh: str) -> bool:
+        return zh in self.entries
+
+    def proper(self, zh: str) -> bool | None:
+        """Whether the dictionary lists the word as a proper noun (capitalised pinyin); None for
+        a word it does not list."""
+        entries = self.entries.get(zh)
+        return None if not entries else any(e.proper for e in entries)
+
+    def verb(self, zh: str) -> bool:
+        """Whether the dictionary gives the word a verb sense (a gloss "to …")."""
+        return any(e.verb for e in self.entries.get(zh, ()))
+
+    def idiom(self, zh: str) -> bool:
+        """Whether the dictionary marks the word as an idiom (a chengyu): general language, not
+        a term."""
+        return zh in self.idioms
 
     @classmethod
     def parse(cls, text: str) -> "Lexicon":
         entries: dict[str, list[LexEntry]] = defaultdict(list)
+        idioms = set()
         line_re = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
         for line in text.splitlines():
             if line.startswith("#"):
@@ -622,17 +968,27 @@ class Lexicon:
             if not m:
                 continue
             _, simplified, pinyin, glosses = m.groups()
+            if "(idiom" in glosses:
+                idioms.add(simplified)
             words = set()
             for gloss in glosses.split("/"):
                 if gloss.startswith(("CL:", "surname ", "variant of", "old variant", "used in")):
                     continue
+                # Acronyms in a parenthesis (CNC machine tool) are glosses; other asides are not.
+                words.update(w.lower() for w in re.findall(r"\b[A-Z]{2,}\b", " ".join(re.findall(r"\(([^)]*)\)", gloss))))
                 gloss = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", gloss)
-                for word in re.findall(r"[A-Za-z]+", gloss):
-                    if word.lower() not in FUNCTION_WORDS:
-                        words.add(_stem(word))
+                content = [w for w in re.findall(r"[A-Za-z0-9]+", gloss) if w.lower() not in FUNCTION_WORDS]
+                if pinyin[:1].isupper():
+                    # A proper noun's gloss is its English name, then a description (Changchun
+                    # subprovincial city … in northeast China): only the name renders it.
+                    content = list(itertools.takewhile(lambda w: w[:1].isupper(), content))
+                words.update(_stem(w) for w in content)
+                if len(content) >= 3:  # electric multiple unit → EMU
+                    words.add("".join(w[0] for w in content).lower())
             syllables = tuple(re.sub(r"[1-5]$", "", s).lower().replace("u:", "ü") for s in pinyin.split())
-            entries[simplified].append(LexEntry(syllables, frozenset(words)))
-        return cls(dict(entries))
+            verb = any(g.startswith("to ") for g in glosses.split("/"))
+            entries[simplified].append(LexEntry(syllables, frozenset(words), pinyin[:1].isupper(), verb))
+        return cls(dict(entries), idioms)
 
     def explainer(self, zh: str) -> Callable[[str], set[int]]:
         """A function from an English word to the positions of `zh` whose glosses, pinyin or
@@ -665,9 +1021,16 @@ class Lexicon:
                         for variant in _pinyin_variants(p):
                             pinyin[variant] |= set(range(i, j + 1))
         lower = zh.lower()
+        cache: dict[str, set[int]] = {}
 
         def explain(word: str) -> set[int]:
-            word = word.lower()
+            if word not in cache:
+                cache[word] = _explain(word)
+            return cache[word]
+
+        def _explain(word: str) -> set[int]:
+            word = word.lower().rstrip(".")
+            word = ABBREVIATIONS.get(word, word)
             hit = glosses.get(_stem(word)) or pinyin.get(word.replace("-", ""))
             if not hit:
                 for part in re.split(r"[-/]", word):
@@ -677,17 +1040,20 @@ class Lexicon:
             if not hit and any(ch.isdigit() for ch in word):
                 pos = lower.find(word)
                 hit = set(range(pos, pos + len(word))) if pos >= 0 else None
+            if not hit and re.fullmatch(r"[0-9]+[a-z]+|[a-z]+[0-9]+", word):
+                # A designation (2D in Long March 2D): each run of digits or letters explained.
+                parts = [_explain(part) for part in re.findall(r"[0-9]+|[a-z]+", word)]
+                hit = set().union(*parts) if all(parts) else None
             return hit or set()
 
         return explain
 
-    def scorer(self, zh: str, rest: str = "") -> Callable[[tuple[str, ...]], float]:
+    def scorer(self, zh: str, rest: Callable[[str], bool] = lambda word: False) -> Callable[[tuple[str, ...]], float]:
         """A function from an English n-gram to how well it and the term explain each other:
         the F-measure of (content words explained by the term's glosses, pinyin, or digits)
         and (term characters explained by those words). A word that the rest of the sentence
-        (`rest`) explains as well counts half: it may belong to that rest."""
+        explains as well (`rest`) counts half: it may belong to that rest."""
         explain = self.explainer(zh)
-        other = self.explainer(rest) if rest else (lambda word: set())
         countable = {k for k, ch in enumerate(zh) if CJK.match(ch) or ch.isalnum()}
 
         def fit(gram: tuple[str, ...]) -> float:
@@ -699,7 +1065,7 @@ class Lexicon:
             for word in content:
                 hit = explain(word)
                 if hit:
-                    explained += 0.5 if other(word) else 1.0
+                    explained += 0.5 if rest(word) else 1.0
                     covered |= hit
             precision = explained / len(content)
             recall = len(covered & countable) / len(countable)
@@ -727,29 +1093,117 @@ def load_lexicon() -> Lexicon | None:
 
 def propose_from_reviewed(candidates: Sequence[Candidate], aligner: Aligner, rerank: bool = True) -> list[Candidate]:
     """Give each candidate the rendering that reviewed entries support, and (with `rerank`)
-    let that evidence into the ranking: a term is translated the same way wherever it occurs,
-    maps onto an English unit that the lexicon explains, or onto a capitalised name, while a
-    fragment or a clause does not. One unit of score for each, like the monolingual evidence."""
+    let that evidence into the ranking, one unit of score for each kind like the monolingual
+    evidence: the lexicon explains the pair (0–1), the rendering is a capitalised name in running
+    text, and the term is translated the same way wherever it occurs (0–1). Candidates that a
+    nested candidate makes redundant (`_dominated`) move to the end."""
+    found: dict[str, Alignment] = {}
+    units = sorted((c.zh for c in candidates if c.kinds & {"recurring", "quoted", "named"}), key=len, reverse=True)
     for cand in candidates:
-        found = aligner.align(cand.zh)
-        if found is None:
+        # Where the candidate stands on its own: inside a longer unit (长客 in 中车长客) its
+        # English is that unit's.
+        entries = aligner.entries_with(cand.zh)
+        containers = [u for u in units if len(u) > len(cand.zh) and cand.zh in u]
+        alone = [i for i in entries if _outside(aligner.pairs[i].msgid, cand.zh, containers)] if containers else entries
+        alignment = aligner.align(cand.zh, alone or entries)
+        if alignment is None:
             continue
-        cand.en, cand.source, cand.support = found.en, "reviewed", found.support
-        if rerank:
-            consistency = found.support / found.entries if found.entries > 1 else 0.0
-            cand.score += found.fit + (1.0 if found.name else 0.0) + consistency
-    return suppress_overlaps(sorted(candidates, key=lambda c: (-c.score, -c.frequency, c.zh)))
+        found[cand.zh] = alignment
+        cand.en, cand.source, cand.support = alignment.en, "reviewed", alignment.support
+    if rerank:
+        for cand in candidates:
+            alignment = found.get(cand.zh)
+            if alignment is None:
+                continue
+            consistency = alignment.support / alignment.entries if alignment.entries > 1 else 0.0
+            cand.score += alignment.fit + (1.0 if alignment.name else 0.0) + consistency
+    ranked = sorted(candidates, key=lambda c: (-c.score, -c.frequency, c.zh))
+    if rerank:
+        dominated = _dominated(candidates, found)
+        ranked = [c for c in ranked if c.zh not in dominated] + [c for c in ranked if c.zh in dominated]
+    return suppress_crossings(ranked)
 
 
-def suppress_overlaps(ranked: Sequence[Candidate]) -> list[Candidate]:
-    """Candidates seen once that overlap a better-ranked candidate at the same place move to
-    the end: of the many sub-spans of one long name, the best-supported one stands for it."""
+def _dominated(candidates: Sequence[Candidate], found: dict[str, Alignment]) -> set[str]:
+    """Candidates that a nested candidate makes redundant:
+
+    * of two nested candidates with the same rendering, one without evidence of being a unit
+      (recurring, quoted, a whole chunk, closed by a name head, in the dictionary: 中车长客
+      against the tagger's word 车长), else the one rendered so less consistently
+      (中车 is 'CRRC Changchun Railway Vehicles' only where it is part of 中车长客), else the one
+      the lexicon explains less well (长春高端装备制造 against 高端装备制造, both 'high-end
+      equipment manufacturing': 长春 is context, not part of the term), else the longer one;
+    * a candidate that only ever occurs inside a longer name whose rendering is a capitalised
+      name holding its own between capitalised words (路通 'Lutong' inside 长春路通轨道交通车辆
+      配套有限公司, 'Changchun Lutong Rail Transit…'): a piece of a name, not a term of its own.
+      A name joined to the longer rendering by a function word stays (太原卫星发射中心 inside
+      中国太原卫星发射中心, 'Taiyuan Satellite Launch Center in China')."""
+    aligned = [c for c in candidates if c.zh in found]
+    by_key: dict[tuple[str, ...], list[Candidate]] = defaultdict(list)
+    for cand in aligned:
+        by_key[_rendering_key(found[cand.zh].en)].append(cand)
+    dominated = set()
+    for group in by_key.values():
+        for a in group:
+            for b in group:
+                if len(a.zh) < len(b.zh) and a.zh in b.zh:
+                    dominated.add(min(a, b, key=lambda c: (bool(c.kinds & UNIT_EVIDENCE), found[c.zh].support / found[c.zh].entries,
+                                                           found[c.zh].fit, -len(c.zh))).zh)
+    for cand in aligned:
+        if cand.zh in dominated:
+            continue
+        for other in aligned:
+            if other.zh in dominated or len(other.zh) <= len(cand.zh) or cand.zh not in other.zh:
+                continue
+            if other.frequency * other.zh.count(cand.zh) < cand.frequency:
+                continue  # the candidate occurs outside it too
+            other_en = found[other.zh].en
+            if (found[other.zh].name and other.kinds & (UNIT_EVIDENCE | {"name"})
+                    and _inside_name(found[cand.zh].en, other_en)):
+                dominated.add(cand.zh)
+                break
+    return dominated
+
+
+def _outside(text: str, zh: str, containers: Sequence[str]) -> bool:
+    """Whether `zh` occurs in `text` other than as part of one of the longer strings."""
+    for longer in containers:
+        text = text.replace(longer, "\x00")
+    return zh in text
+
+
+def _inside_name(en: str, longer: str) -> bool:
+    """Whether `en` stands in `longer` with a capitalised word right next to it on every side
+    where `longer` goes on."""
+    # A bracketed abbreviation (CRCHI) is another form of the name before it, not a neighbour.
+    words = [w for w in re.sub(r"\([A-Z][A-Z0-9&-]+\)", " ", longer).split()]
+    part = [w.strip("()") for w in en.split()]
+    n = len(part)
+    for i in range(len(words) - n + 1):
+        if [w.lower() for w in words[i:i + n]] == [w.lower() for w in part] and len(words) > n:
+            sides = ([words[i - 1]] if i else []) + ([words[i + n]] if i + n < len(words) else [])
+            if all(w[:1].isupper() or w[:1].isdigit() for w in sides):
+                return True
+    return False
+
+
+def _rendering_key(en: str) -> tuple[str, ...]:
+    return tuple(Token(w, 0, 0).key for w in WORD.findall(en))
+
+
+def suppress_crossings(ranked: Sequence[Candidate]) -> list[Candidate]:
+    """Candidates that cross a better-ranked candidate wherever they occur move to the end.
+
+    Two candidates cross at a place when they overlap and neither holds the other (建设二氧化碳
+    against 二氧化碳空调): at most one of them is a unit there, and the better-ranked one stands
+    for it. A candidate inside a better one, or holding it, is kept: names and terms nest
+    (长征二号丁 in 长征二号丁运载火箭)."""
     taken: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     kept, moved = [], []
     for cand in ranked:
         spans = [((p.path, p.line), m.start(), m.end()) for p in cand.places for m in re.finditer(re.escape(cand.zh), p.text)]
-        overlaps = any(a < end and start < b for where, start, end in spans for a, b in taken[where])
-        if cand.frequency == 1 and overlaps:
+        if spans and all(any(a < end and start < b and not (a <= start and end <= b) and not (start <= a and b <= end)
+                             for a, b in taken[where]) for where, start, end in spans):
             moved.append(cand)
             continue
         kept.append(cand)
@@ -795,75 +1249,3 @@ def render_candidates(candidates: Sequence[Candidate]) -> str:
         writer.writerow([cand.zh, cand.en, note, cand.frequency, " ".join(cand.documents), source,
                          cand.support if cand.source == "reviewed" else "", cand.example])
     return out.getvalue()
-
-
-# --- consistency across reviewed entries ------------------------------------------------
-
-@dataclass
-class Inconsistency:
-    zh: str
-    rendering: str  # what the other entries say
-    here: Pair  # an entry that does not say it
-    there: list[Pair]  # the entries that do
-
-
-def inconsistencies(pairs: Sequence[Pair], glossary_terms: Sequence[str] = (),
-                    allowed: Callable[[Pair], bool] = lambda p: False) -> Iterator[Inconsistency]:
-    """Terms of the reviewed entries (quoted spans, and recurring n-grams of three or more
-    characters, seen in two or more of them; two-character strings are mostly ordinary words)
-    whose established rendering is missing from some of their entries. Glossary terms are left
-    to the `glossary` check, which holds them to one rendering already; an occurrence inside a
-    glossary term does not count (长春市 inside 长春市工信局).
-
-    A rendering is established when it appears in at least two entries holding the term, in
-    fewer than half as many entries without it (so it is the term's, not the sentence's), and in
-    more entries than those that lack it: a single free paraphrase is not a second rendering. Needs no tagger and no
-    lexicon, so it stays cheap enough for --check."""
-    msgids = [p.msgid for p in pairs]
-    terms = {g for g in recurring_ngrams(msgids) if len(g) >= 3}
-    quoted = Counter(span for m in msgids for span in set(quoted_spans(m)))
-    terms |= {q for q, n in quoted.items() if n >= 2}
-    terms -= set(glossary_terms)
-    longer = sorted(glossary_terms, key=len, reverse=True)
-    aligner = Aligner(pairs)
-    for zh in sorted(terms):
-        containers = [t for t in longer if len(t) > len(zh) and zh in t]
-        anywhere = aligner.entries_with(zh)
-        entries = [i for i in anywhere if _outside(msgids[i], zh, containers)]
-        if len(entries) < 2:
-            continue
-
-        def elsewhere(key: tuple[str, ...]) -> int:
-            """Entries that hold the n-gram but not the term (not even inside a longer one)."""
-            return aligner._entry_count(key) - sum(1 for i in anywhere if aligner._holds(i, key))
-
-        where: dict[tuple[str, ...], set[int]] = defaultdict(set)
-        surfaces: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
-        for i in entries:
-            for key, surface, _ in aligner.ngrams(i, MAX_EN_TOKENS):
-                where[key].add(i)
-                surfaces[key][surface] += 1
-        established = [k for k, held in where.items()
-                       if len(held) >= 2 and 2 * len(held) > len(entries) and 2 * elsewhere(k) < len(held)]
-        others = [t for t in [*longer, *terms] if t not in zh and zh not in t]
-        # A rendering that another term shares every entry with may be that term's.
-        established = [k for k in established if not any(all(t in msgids[i] for i in where[k]) for t in others)]
-        if not established:
-            continue
-        # The longest established n-gram is the rendering (Xingchen Heavy Industry, not Heavy).
-        key = max(established, key=lambda k: (len(k), len(where[k]), k))
-        held = where[key]
-        if len(held) == len(entries):
-            continue
-        there = [pairs[i] for i in sorted(held)]
-        rendering = Aligner._surface(surfaces[key])
-        for i in entries:
-            if i not in held and not allowed(pairs[i]):
-                yield Inconsistency(zh, rendering, pairs[i], there)
-
-
-def _outside(text: str, zh: str, containers: Sequence[str]) -> bool:
-    """Whether `zh` occurs in `text` other than as part of one of the longer terms."""
-    for term in containers:
-        text = text.replace(term, "\x00")
-    return zh in text

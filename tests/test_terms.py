@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from l10n import pofile
-from l10n.terms import (Aligner, Candidate, Lexicon, Pair, Place, english_tokens, extract_candidates,
-                        inconsistencies, propose_by_mt, quoted_spans, recurring_ngrams)
+from l10n.consistency import inconsistencies
+from l10n.terms import (Aligner, Candidate, Lexicon, Pair, Place, english_tokens, extract_candidates, propose_by_mt,
+                        quoted_spans, recurring_ngrams)
 from tests.conftest import ROOT, make_project
 
 # --- candidates ------------------------------------------------------------------------
@@ -83,6 +84,99 @@ def test_jieba_keeps_glossary_terms_whole():
     assert fed[0] == "中车长客"
 
 
+def test_name_heads_close_names_after_a_body_of_two_characters():
+    from l10n.terms import name_head
+
+    assert name_head("长春市工信局") == "局" and name_head("宽城区") == "区"
+    assert name_head("太原卫星发射中心") == "中心" and name_head("中车长客股份公司") == "股份公司"
+    assert name_head("社会") == name_head("全部") == name_head("有限公司") == ""  # 社|会, 全|部: no body
+
+
+def test_a_coordinated_ministry_name_is_one_candidate():
+    from l10n.terms import coordinated_names
+
+    tokens = [("签约", "v"), ("与", "p"), ("塞尔维亚", "nrt"), ("建设", "vn"), ("、", "x"), ("交通", "n"), ("和", "c"),
+              ("基础设施", "n"), ("部", "n"), ("签署", "v")]
+    assert list(coordinated_names(tokens)) == ["塞尔维亚建设、交通和基础设施部"]
+    assert list(coordinated_names([("交通", "n"), ("部", "n")])) == []  # nothing coordinated: a plain chunk
+
+
+def test_a_fragment_is_a_unit_when_its_neighbour_is_a_word():
+    from l10n.terms import _fragment
+
+    texts = ["复兴号亚智能动车组下线。", "以复兴号亚智能动车组为代表。", "特别是复兴号亚智能动车组。"]
+    places = _places(*texts)
+    cand = Candidate("亚智能动车组", frequency=3, places=places)
+    assert _fragment(cand)  # always after 号: on its own, a piece of something longer
+    assert not _fragment(cand, known={"复兴号"}.__contains__)  # … but 号 closes the word 复兴号
+    piece = Candidate("中车长", frequency=2, places=_places("中车长客中标。", "推动中车长客发展。"))
+    assert _fragment(piece, known={"复兴号"}.__contains__)  # 客 opens no word here
+
+
+def test_nested_candidates_count_only_their_own_occurrences():
+    tagger = WordTagger({"高端": "n", "装备": "n", "制造": "v", "蒸蒸日上": "i", "是": "v", "源泉": "n", "的": "uj", "发展": "vn"})
+    places = _places("高端装备制造蒸蒸日上。", "高端装备制造是源泉。", "高端装备制造的发展。", "高端装备的源泉。")
+    ranked = {c.zh: c for c in extract_candidates(places, tagger, covered=lambda zh: False)}
+    assert ranked["高端装备制造"].independent == 3
+    assert (ranked["高端装备"].frequency, ranked["高端装备"].independent) == (4, 1)  # three inside 高端装备制造
+    order = list(ranked)
+    assert order.index("高端装备制造") < order.index("高端装备")
+
+
+def test_quantities_are_not_candidates():
+    tagger = WordTagger({"108": "m", "颗": "q", "卫星": "n", "在轨": "v"})
+    places = _places("卫星在轨108颗。", "108颗卫星在轨。")
+    assert not [c.zh for c in extract_candidates(places, tagger, covered=lambda zh: False) if c.zh.startswith("108")]
+
+
+def test_the_dictionary_corrects_the_taggers_proper_nouns_and_verbs():
+    from l10n.terms import _retag
+
+    lexicon = Lexicon.parse("衛星 卫星 [wei4 xing1] /satellite/\n磁浮 磁浮 [ci2 fu2] /maglev/\n"
+                            "長春 长春 [Chang2 chun1] /Changchun/\n推動 推动 [tui1 dong4] /to push/\n")
+    tokens = [("卫星", "nr"), ("长春", "ns"), ("磁浮", "v"), ("推动", "v"), ("泰盟", "ns")]
+    assert _retag(tokens, lexicon) == [("卫星", "n"), ("长春", "ns"), ("磁浮", "n"), ("推动", "v"), ("泰盟", "ns")]
+
+
+def _aligned(zh, en, support=1, entries=1, fit=0.5, name=False, kinds=(), frequency=1):
+    from l10n.terms import Alignment
+
+    cand = Candidate(zh, frequency=frequency, kinds=set(kinds))
+    return cand, Alignment(en, support, entries, 1.0, fit=fit, name=name)
+
+
+def test_of_nested_candidates_with_one_rendering_the_unit_stays():
+    from l10n.terms import _dominated
+
+    pairs = [_aligned("中车长客", "CRRC Changchun Railway Vehicles", 9, 9, 0.17, True, {"recurring"}, 9),
+             _aligned("车长", "CRRC Changchun Railway Vehicles", 10, 10, 0.2, True, {"word"}, 10),
+             _aligned("高端装备制造", "high-end equipment manufacturing", 13, 13, 1.0, False, {"recurring"}, 13),
+             _aligned("长春高端装备制造", "high-end equipment manufacturing", 4, 4, 0.8, False, {"recurring"}, 4)]
+    found = {c.zh: a for c, a in pairs}
+    assert _dominated([c for c, _ in pairs], found) == {"车长", "长春高端装备制造"}
+
+
+def test_a_piece_of_a_name_gives_way_to_the_name():
+    from l10n.terms import _dominated
+
+    pairs = [_aligned("长春路通轨道交通车辆配套有限公司", "Changchun Lutong Rail Transit Vehicle Components Co., Ltd.",
+                      name=True, kinds={"named"}),
+             _aligned("路通", "Lutong", name=True, kinds={"name"}),
+             _aligned("中国太原卫星发射中心", "Taiyuan Satellite Launch Center in China", name=True, kinds={"named"}),
+             _aligned("太原卫星发射中心", "Taiyuan Satellite Launch Center", name=True, kinds={"named"})]
+    found = {c.zh: a for c, a in pairs}
+    # 'in China' joins a name to a place: the launch center stays a name of its own.
+    assert _dominated([c for c, _ in pairs], found) == {"路通"}
+
+
+def test_a_candidate_crossing_a_better_one_everywhere_moves_to_the_end():
+    from l10n.terms import suppress_crossings
+
+    place = Place("doc", "a.txt", 1, "建设二氧化碳空调生产基地")
+    ranked = [Candidate(zh, places=[place], frequency=1) for zh in ("二氧化碳空调", "建设二氧化碳", "生产基地", "二氧化碳")]
+    assert [c.zh for c in suppress_crossings(ranked)] == ["二氧化碳空调", "生产基地", "二氧化碳", "建设二氧化碳"]
+
+
 # --- alignment ---------------------------------------------------------------------------
 
 PAIRS = [
@@ -117,15 +211,97 @@ CEDICT = """\
 泰 泰 [tai4] /safe/peaceful/
 盟 盟 [meng2] /oath/pledge/union/
 長春 长春 [Chang2 chun1] /Changchun prefecture-level city and capital of Jilin province 吉林省/
+二氧化碳 二氧化碳 [er4 yang3 hua4 tan4] /carbon dioxide CO2/
+空調 空调 [kong1 tiao2] /air conditioning/
+生產 生产 [sheng1 chan3] /to produce/to manufacture/
+基地 基地 [ji1 di4] /base (of operations)/
+數控機床 数控机床 [shu4 kong4 ji1 chuang2] /computer numerical control machine tool (CNC machine tool)/
+動車 动车 [dong4 che1] /multiple unit/power car/
+亞運會 亚运会 [Ya4 yun4 hui4] /Asian Games/
+杭州 杭州 [Hang2 zhou1] /Hangzhou subprovincial city in Zhejiang/
+產業 产业 [chan3 ye4] /industry/
+園 园 [yuan2] /garden/park/
+天 天 [tian1] /day/sky/
+朗 朗 [lang3] /clear/bright/
+中 中 [zhong1] /within/middle/
+科 科 [ke1] /branch of study/
+欣 欣 [xin1] /happy/
+雨 雨 [yu3] /rain/
+日新月異 日新月异 [ri4 xin1 yue4 yi4] /daily renewal, monthly change (idiom); every day sees new developments/
 """
 
 
 def test_lexicon_bounds_a_rendering_seen_once():
-    pairs = [Pair("长春泰盟机械制造生产车间。", "A production workshop of Changchun Taimeng Machinery Manufacturing.", "a.po:1")]
-    without = Aligner(pairs).align("长春泰盟机械制造")
-    with_lexicon = Aligner(pairs, Lexicon.parse(CEDICT)).align("长春泰盟机械制造")
-    assert with_lexicon.en == "Changchun Taimeng Machinery Manufacturing"  # pinyin + glosses
+    pairs = [Pair("建设二氧化碳空调生产基地。", "Building a carbon dioxide air-conditioning production base.", "a.po:1")]
+    without = Aligner(pairs).align("二氧化碳空调")
+    with_lexicon = Aligner(pairs, Lexicon.parse(CEDICT)).align("二氧化碳空调")
+    assert with_lexicon.en == "carbon dioxide air-conditioning"  # glosses
     assert without.en != with_lexicon.en  # co-occurrence alone cannot tell inside one entry
+
+
+def test_lexicon_reads_names_acronyms_and_idioms():
+    lexicon = Lexicon.parse(CEDICT)
+    explain = lexicon.explainer("长春")
+    assert explain("Changchun") and not explain("Jilin")  # a name's gloss, not its description
+    assert lexicon.explainer("数控机床")("CNC")  # an acronym in brackets
+    assert lexicon.idiom("日新月异") and not lexicon.idiom("数控机床")
+
+
+def test_pinyin_explains_names_in_one_word():
+    lexicon = Lexicon.parse(CEDICT)
+    assert lexicon.explainer("泰盟")("Taimeng") == {0, 1}
+
+
+def test_rendering_grows_to_the_whole_term_and_the_whole_name():
+    lexicon = Lexicon.parse(CEDICT)
+    pairs = [Pair("加快发展数控机床。", "Speed up the development of CNC machine tools.", "a.po:1"),
+             Pair("杭州亚运会开幕。", "The Hangzhou Asian Games opened.", "a.po:2")]
+    aligner = Aligner(pairs, lexicon)
+    # The acronym alone explains every character; the words the term also explains extend it.
+    assert aligner.align("数控机床").en == "CNC machine tools"
+    assert aligner.align("杭州亚运会").en == "Hangzhou Asian Games"
+
+
+BUREAU = [
+    Pair("长春市工信局助力招商引资。", "The Changchun Municipal Bureau of Industry and Information Technology has helped attract investment.", "a.po:1"),
+    Pair("长春市工信局推进项目建设。", "The Changchun Municipal Bureau of Industry and Information Technology has pushed projects forward.", "a.po:2"),
+    Pair("天朗产业园、中科欣雨项目开工。", "Work started at the Tianlang Industrial Park and Zhongke Xinyu’s project.", "a.po:3"),
+]
+
+
+def test_a_name_grows_over_of_and_and_but_not_into_the_next_name():
+    aligner = Aligner(BUREAU, Lexicon.parse(CEDICT))
+    assert aligner.align("长春市工信局").en == "Changchun Municipal Bureau of Industry and Information Technology"
+    assert aligner.align("天朗产业园").en == "Tianlang Industrial Park"
+
+
+def test_a_company_keeps_co_ltd_and_a_name_does_not_open_with_another():
+    lexicon = Lexicon.parse(CEDICT + "有限公司 有限公司 [you3 xian4 gong1 si1] /limited company/\n"
+                            "部 部 [bu4] /ministry/department/\n塞爾維亞 塞尔维亚 [Sai1 er3 wei2 ya4] /Serbia/\n"
+                            "交通 交通 [jiao1 tong1] /transportation/traffic/\n建設 建设 [jian4 she4] /to build/construction/\n"
+                            "基礎設施 基础设施 [ji1 chu3 she4 shi1] /infrastructure/\n")
+    pairs = [Pair("镜头聚焦在长春泰盟机械制造有限公司厂区，看到组件。",
+                  "At the plant of Changchun Taimeng Machinery Manufacturing Co., Ltd., batch after batch of "
+                  "components can be seen.", "a.po:1"),
+             Pair("中车长客股份公司与塞尔维亚建设、交通和基础设施部签约。",
+                  "CRRC Changchun Railway Vehicles Co., Ltd. and the Serbian Ministry of Construction, Transport "
+                  "and Infrastructure signed a contract.", "a.po:2")]
+    aligner = Aligner(pairs, lexicon)
+    assert aligner.align("长春泰盟机械制造有限公司").en == "Changchun Taimeng Machinery Manufacturing Co., Ltd."
+    assert aligner.align("塞尔维亚建设、交通和基础设施部").en == "Serbian Ministry of Construction, Transport and Infrastructure"
+
+
+def test_an_unexplained_capitalised_word_is_a_transliteration():
+    pairs = [Pair("支持一汽等企业。", "Support enterprises such as FAW.", "a.po:1")]
+    assert Aligner(pairs, Lexicon.parse(CEDICT)).align("一汽").en == "FAW"
+
+
+def test_brackets_in_a_rendering_are_closed_or_dropped():
+    from l10n.terms import _balanced
+
+    assert _balanced("first units (sets", ["… first units (sets) to promote"]) == "first units (sets)"
+    assert _balanced("Heavy Industry (CRCHI", ["Heavy Industry (CRCHIX"]) == "Heavy Industry"
+    assert _balanced("Heavy Industry (CRCHI)", []) == "Heavy Industry"  # an abbreviation is another form
 
 
 # --- proposals from the MT engine ----------------------------------------------------------
@@ -253,3 +429,57 @@ def test_consistency_leaves_glossary_terms_to_the_glossary_check():
     pairs = [Pair(k, v, f"a.po:{n}") for n, (k, v) in enumerate(ENGLISH.items())]
     assert [i.here.where for i in inconsistencies(pairs)] == ["a.po:3"]
     assert list(inconsistencies(pairs, glossary_terms=["星辰重工"])) == []
+
+
+def test_plural_and_a_capital_at_the_start_are_not_inconsistencies():
+    pairs = [Pair("星辰重工发布新产品。", "Xingchen Heavy Industry released a new product.", "a.po:1"),
+             Pair("星辰重工扩大生产。", "Xingchen heavy industry expanded production.", "a.po:2"),
+             Pair("据悉星辰重工签署合同。", "Both Xingchen Heavy Industries signed a contract.", "a.po:3"),
+             Pair("动车组出口欧洲。", "EMUs were exported to Europe.", "a.po:4"),
+             Pair("高速动车组下线。", "A high-speed EMU rolled off the line.", "a.po:5"),
+             Pair("新型动车组交付。", "New emus were delivered.", "a.po:6")]
+    assert list(inconsistencies(pairs)) == []
+
+
+def test_a_term_inside_a_longer_term_or_name_is_not_held_to_its_own_rendering():
+    pairs = [
+        # 长春市 inside 长春市工信局 is the bureau's business: 'bureau' is not a rendering of 长春市.
+        Pair("长春市工信局再加力度。", "The bureau has stepped up its efforts.", "a.po:1"),
+        Pair("在长春市工信局的助推下，企业新增95家。", "With the bureau’s support, 95 companies were added.", "a.po:2"),
+        Pair("长春市工信局推进项目。", "The bureau has pushed projects forward.", "a.po:3"),
+        Pair("长春市积极推动项目落地。", "Changchun has worked to bring in projects.", "a.po:4"),
+        # 'Hefei Municipal' only ever opens longer names; 'three' renders 三, not 合肥市.
+        Pair("今年前三季度，合肥市新能源汽车产量突破60万辆。", "In the first three quarters, Hefei produced 600,000 cars.", "b.po:1"),
+        Pair("合肥市发展改革委牵头编制方案。", "The Hefei Municipal Development and Reform Commission drafted a plan.", "b.po:2"),
+        Pair("合肥市人力资源和社会保障局计划三年培训工人。",
+             "The Hefei Municipal Human Resources and Social Security Bureau plans to train workers in three years.", "b.po:3"),
+    ]
+    assert list(inconsistencies(pairs)) == []
+
+
+def _article_without_glossary(tmp_path):
+    project = make_project(tmp_path, glossary=False)
+    shutil.copyfile(ROOT / "target" / "en" / "changchun-equipment.po", project.po)
+    return project
+
+
+def test_consistency_reports_nothing_on_the_article_with_or_without_its_glossary(tmp_path):
+    project = _article_without_glossary(tmp_path / "without")
+    assert project.run("--check", "--only", "consistency").out.strip() == "OK: 1 check passed on 1 document(s)"
+    project = make_project(tmp_path / "with")
+    shutil.copyfile(ROOT / "target" / "en" / "changchun-equipment.po", project.po)
+    shutil.copyfile(ROOT / "glossary.csv", project.glossary)
+    assert project.run("--check", "--only", "consistency").out.strip() == "OK: 1 check passed on 1 document(s)"
+
+
+def test_consistency_catches_a_company_renamed_in_one_entry_of_the_article(tmp_path):
+    project = _article_without_glossary(tmp_path)
+    po = pofile.read_catalog(project.po, "po")
+    entry = next(e for e in po if e.msgstr.startswith("CRRC Changchun Railway Vehicles won"))
+    entry.msgstr = entry.msgstr.replace("CRRC Changchun Railway Vehicles", "CRRC Changke")
+    pofile.write_catalog(po, project.po)
+    result = project.run("--check", "--only", "consistency")
+    assert result.code == 1
+    line = next(e.msgstr_line for e in pofile.read_catalog(project.po, "po") if e.msgstr.startswith("CRRC Changke"))
+    assert [l.split(" is rendered")[0] for l in result.out.splitlines()[:-1]] == [
+        f"target/en/changchun-equipment.po:{line}: [consistency] 中车长客"]
