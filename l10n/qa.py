@@ -20,6 +20,7 @@ from typing import Callable
 from .glossary import Glossary, Term, _form_pattern
 from .notes import ALLOW_LINE
 from .numbers import number_problems
+from .script import CJK_LETTERS, cjk_leftovers
 
 # --- the data ---------------------------------------------------------------------------------
 
@@ -303,12 +304,9 @@ def numbers(segment: Segment, document: DocumentState) -> list[Finding]:
 
 # --- characters ----------------------------------------------------------------------------
 
-CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
-
-
 @qa_check("cjk-leftover", "no Chinese characters or full-width punctuation in the English")
 def cjk_leftover(segment: Segment, document: DocumentState) -> list[Finding]:
-    found = sorted(set(CJK.findall(segment.target)))
+    found = cjk_leftovers(segment.target)
     if not found:
         return []
     return [Finding("cjk-leftover", f"Chinese characters or full-width punctuation left in the translation: {''.join(found)}",
@@ -503,7 +501,7 @@ SHORT_CHARS_PER_HAN = 3.0     # with a sentence fewer than the source: one was p
 MAX_CHARS_PER_HAN = 14.0      # above this, the output runs on
 ZH_SENTENCES = re.compile(r"[。！？!?]+[”’」』）)]*|…{2}[”’」』）)]*")
 EN_SENTENCES = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9]|\s*$)")
-HAN = re.compile(r"[\u3400-\u9fff]")
+HAN = CJK_LETTERS
 NUMERAL_HAN = set("零〇一二两三四五六七八九十百千万亿年月日号个第点")
 
 

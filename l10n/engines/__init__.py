@@ -34,6 +34,7 @@ class TermHint:
     en: str
     start: int  # offset of the term in the source segment
     end: int
+    variants: tuple[str, ...] = ()  # other accepted English forms (for checking, not prompting)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class TranslationRequest:
     context: tuple[tuple[str, str], ...] = ()
     # Reviewed (source, translation) pairs from memory that resemble this segment, best first.
     examples: tuple[tuple[str, str], ...] = ()
+    # The numbers of the source with their English (248.6亿美元 → US$24.86 billion), l10n.numbers.
+    numbers: tuple[tuple[str, str], ...] = ()
+    block: str = ""  # the block kind (headline, paragraph …): MT QA reads it
 
 
 def _opt(default, help: str, *, range=None, choices=None, flag: bool = True):
@@ -153,6 +157,12 @@ class Engine(Protocol):
     calls: int  # how many times the model was asked to generate, for incrementality checks
 
     def translate(self, batch: Sequence[TranslationRequest]) -> list[str]: ...
+
+    def revise(self, batch: Sequence[TranslationRequest], outputs: Sequence[str],
+               problems: Sequence[Sequence[str]]) -> list[list[str]]:
+        """Other candidates for outputs that failed MT QA (l10n.repair), each told what is wrong
+        with it; an empty list where the engine has nothing else to offer."""
+        ...
 
 
 def inject_terms(request: TranslationRequest) -> str:

@@ -34,14 +34,24 @@ class MarianEngine:
         self.model.eval()
 
     def translate(self, batch: Sequence[TranslationRequest]) -> list[str]:
+        return [hypotheses[0] for hypotheses in self._generate(batch, 1)]
+
+    def revise(self, batch: Sequence[TranslationRequest], outputs: Sequence[str],
+               problems: Sequence[Sequence[str]]) -> list[list[str]]:
+        """The n-best list of each segment (the problems cannot be told to a seq2seq model: the
+        caller picks the hypothesis that passes MT QA)."""
+        return self._generate(batch, max(2, self.options.beams))
+
+    def _generate(self, batch: Sequence[TranslationRequest], hypotheses: int) -> list[list[str]]:
         import torch
 
         if not batch:
             return []
         sources = [inject_terms(r) for r in batch]
-        results: list[str] = [""] * len(batch)
+        results: list[list[str]] = [[] for _ in batch]
         order = longest_first(sources, key=len)
         size = max(1, self.options.batch_size)
+        beams = max(self.options.beams, hypotheses)
         for start in range(0, len(order), size):
             chunk = order[start:start + size]
             inputs = self.tokenizer(
@@ -56,13 +66,14 @@ class MarianEngine:
                     self.calls += 1
                     output = self.model.generate(
                         **inputs,
-                        num_beams=self.options.beams,
+                        num_beams=beams,
+                        num_return_sequences=hypotheses,
                         max_length=self.options.max_length,
                         do_sample=False,
                     )
             except (RuntimeError, MemoryError) as err:
                 raise generation_failed(err, self.model_id) from None
             texts = self.tokenizer.batch_decode(output, skip_special_tokens=True)
-            for i, text in zip(chunk, texts):
-                results[i] = " ".join(text.split())
+            for k, i in enumerate(chunk):
+                results[i] = [" ".join(t.split()) for t in texts[k * hypotheses:(k + 1) * hypotheses]]
         return results
