@@ -46,3 +46,49 @@ class FakeEngine:
             tag = hashlib.sha1(request.source.encode()).hexdigest()[:6]
             outputs.append(f"{latin} [{tag}]".strip())
         return outputs
+
+
+# Module-level loaders with the signature of l10n.engines.load_engine: Ray workers import them by
+# name, so a run on a local cluster can use the test engines too.
+
+def _labelled(engine: FakeEngine, name: str, options) -> FakeEngine:
+    from l10n.engines import engine_label
+
+    engine.label = engine_label(name, options)  # recorded as the engine asked for, as a real one would be
+    return engine
+
+
+def load_fake(name, options) -> FakeEngine:
+    return _labelled(FakeEngine(model=options.model, batch_size=options.batch_size), name, options)
+
+
+class SlowEngine(FakeEngine):
+    """Takes a moment per call, so that a run can be interrupted, or a worker killed, part-way."""
+
+    delay_s = 0.15
+
+    def translate(self, batch):
+        import time
+
+        time.sleep(self.delay_s)
+        return super().translate(batch)
+
+
+def load_slow(name, options) -> FakeEngine:
+    return _labelled(SlowEngine(model=options.model, batch_size=options.batch_size), name, options)
+
+
+class ContextEngine(FakeEngine):
+    """Reads context like the llm engine: each output carries a digest of the earlier sentences
+    and examples it was given, so a request built from a different context gives another output."""
+
+    uses_context = True
+
+    def translate(self, batch):
+        outputs = super().translate(batch)
+        return [f"{text} <{hashlib.sha1(repr((r.context, r.examples)).encode()).hexdigest()[:6]}>"
+                for text, r in zip(outputs, batch)]
+
+
+def load_context(name, options) -> FakeEngine:
+    return _labelled(ContextEngine(model=options.model, batch_size=options.batch_size), name, options)
