@@ -34,6 +34,7 @@ import signal
 import sys
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -438,16 +439,14 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
     retry: deque[Batch] = deque()
     max_open = max_open or max(8, 4 * executor.capacity * executor.batches_per_call)
     bar = None
-    previous_handler = None
+    interrupts = _Interrupts()
     saved_on_error = False
 
     def ensure_started() -> None:
-        nonlocal recorded, wants_context, previous_handler
+        nonlocal recorded, wants_context
         if recorded is None:
             recorded, wants_context = executor.start()
-            # Set after the executor: connecting to a cluster installs a SIGTERM handler of its own.
-            if _main_thread():
-                previous_handler = signal.signal(signal.SIGTERM, _raise_interrupt)
+            interrupts.install()  # again: connecting to a cluster installs a SIGTERM handler of its own
 
     def take() -> list[Batch]:
         out: list[Batch] = []
@@ -481,6 +480,7 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
         summary.add(run.summary)
 
     try:
+        interrupts.install()
         if total:
             ensure_started()  # before anything is written: a model or cluster that fails changes nothing
         bar = _progress(total, progress and total > 0)
@@ -496,19 +496,20 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
                 break
             arrivals = executor.wait()
             retry.extend(arrivals.failed)
-            for batch, outputs in arrivals.done:
-                batch.run.apply(batch, outputs)
-                if bar is not None:
-                    bar.update(len(batch.jobs))
-                    bar.set_postfix_str(batch.run.name, refresh=False)
-                if batch.run.finished:
-                    finish(batch.run)
-            if arrivals.error is not None:
-                raise arrivals.error
-            now = time.monotonic()
-            for run in open_runs:
-                if run.unsaved and now - run.last_save > SAVE_EVERY_S:
-                    run.save()
+            with interrupts.deferred():  # a result is applied whole, or not at all
+                for batch, outputs in arrivals.done:
+                    batch.run.apply(batch, outputs)
+                    if bar is not None:
+                        bar.update(len(batch.jobs))
+                        bar.set_postfix_str(batch.run.name, refresh=False)
+                    if batch.run.finished:
+                        finish(batch.run)
+                if arrivals.error is not None:
+                    raise arrivals.error
+                now = time.monotonic()
+                for run in open_runs:
+                    if run.unsaved and now - run.last_save > SAVE_EVERY_S:
+                        run.save()
     except (KeyboardInterrupt, L10nError):
         # Interrupted, or a failure the toolkit knows (generation failed, a worker gone, a catalog
         # locked by another run): every result applied so far is sound, so it is kept.
@@ -522,8 +523,7 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
                 run.close(save=False)
         if bar is not None:
             bar.close()
-        if previous_handler is not None:
-            signal.signal(signal.SIGTERM, previous_handler)
+        interrupts.restore()
         try:
             executor.close()
         finally:
@@ -544,8 +544,44 @@ def pretranslate_document(doc: DocumentPaths, glossary: Glossary, memory: Memory
     return report.summary
 
 
-def _raise_interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: finish cleanly, keep the work
-    raise KeyboardInterrupt
+class _Interrupts:
+    """Ctrl-C and SIGTERM during a run (SIGTERM behaves like Ctrl-C: finish cleanly, keep the
+    work): raised as KeyboardInterrupt, except while results are being applied to catalogs, where
+    the interrupt waits until they are applied whole. Only the main thread receives signals."""
+
+    def __init__(self):
+        self.applying = False
+        self.pending = False
+        self._previous: dict = {}
+
+    def install(self) -> None:
+        if not _main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.signal(sig, self._handle)
+            self._previous.setdefault(sig, previous)
+
+    def _handle(self, signum, frame):
+        if self.applying:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextmanager
+    def deferred(self):
+        self.applying = True
+        try:
+            yield
+        finally:
+            self.applying = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        self._previous = {}
 
 
 def _main_thread() -> bool:
