@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    create .venv, install the toolkit with its MT engines, run the main job
-#   make test   create .venv, install the toolkit with engines and test tools, run the tests
+#   make test   create .venv, install the toolkit with engines, Ray and test tools, run the tests
 #
 # torch is installed first, pinned, so that no other package pulls a multi-GB CUDA build.
 # Where the CPU build is not the default (e.g. on a Linux machine with plain PyPI), point
@@ -43,7 +43,7 @@ $(VENV)/.mt-installed: pyproject.toml $(VENV)/.torch-installed
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml $(VENV)/.torch-installed
-	$(PIP_INSTALL) -e ".[mt,ct2,test]"
+	$(PIP_INSTALL) -e ".[mt,ct2,ray,test]"
 	touch $@
 
 clean:
