@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from .pofile import is_reviewed, read_catalog
+from .pofile import catalog_from_bytes, is_reviewed, read_catalog
 from .similarity import BigramIndex
+from .textio import read_bytes
 
 
 class Memory:
@@ -32,11 +33,20 @@ class Memory:
         return [(self._index.texts[i], self._targets[i]) for i in self._index.most_similar(text, k, skip=text)]
 
 
-def load_memory(catalogs: list[Path], display: Callable[[Path], str]) -> Memory:
+def load_memory(catalogs: list[Path], display: Callable[[Path], str],
+                keep: dict[Path, tuple[bytes, object] | None] | None = None) -> Memory:
+    """The reviewed entries of `catalogs`. Catalogs that are keys of `keep` are read once for
+    both: their bytes and parsed catalog are left there for the caller."""
     memory = Memory()
     for path in catalogs:
         shown = display(path)
-        for entry in read_catalog(path, shown):
+        if keep is not None and path in keep:
+            data = read_bytes(path, shown, "PO file")
+            po = catalog_from_bytes(data, shown)
+            keep[path] = (data, po)
+        else:
+            po = read_catalog(path, shown)
+        for entry in po:
             if is_reviewed(entry):
                 memory.add(entry.msgid, entry.msgstr, f"{shown}:{entry.linenum}")
     return memory

@@ -66,6 +66,12 @@ def mt_key(engine: str, model: str, glossary: Glossary, source: str) -> str:
     return f"engine={engine} model={model_identity(model)} glossary={glossary.digest} source={source_hash(source)}"
 
 
+def key_function(engine: str, model: str, glossary: Glossary) -> Callable[[str], str]:
+    """`mt_key` for one engine, model and glossary, with what they contribute worked out once."""
+    prefix = f"engine={engine} model={model_identity(model)} glossary={glossary.digest} source="
+    return lambda source: prefix + source_hash(source)
+
+
 @dataclass
 class Summary:
     translated: int = 0
@@ -223,15 +229,19 @@ class DocumentRun:
     """
 
     def __init__(self, doc: DocumentPaths, glossary: Glossary, memory: Memory, engine_name: str, model: str,
-                 lock, refresh: bool = False):
+                 lock, refresh: bool = False, preread: tuple[bytes, polib.POFile] | None = None,
+                 key_for: Callable[[str], str] | None = None, identity: str | None = None):
         self.doc = doc
         self.name = doc.name
+        self.display = doc.catalog_display
         self.glossary = glossary
         self.memory = memory
         self.model = model
+        self.identity = identity or model_identity(model)  # the model as MT records name it
         self.refresh = refresh
         self._lock = lock
-        self._key_for = lambda msgid: mt_key(engine_name, model, glossary, msgid)  # noqa: E731
+        self._preread = preread  # the catalog as translation memory read it: parsed once, not twice
+        self._key_for = key_for or key_function(engine_name, model, glossary)
         self.summary = Summary()
         self.planned = 0  # segments that need MT, as of `prepare` (then of `open`)
         self.entries = 0
@@ -252,8 +262,11 @@ class DocumentRun:
         self._opened_at = 0.0
 
     def _read(self) -> tuple[bytes, polib.POFile, tuple, list[Job], Summary]:
-        data = read_bytes(self.doc.catalog, self.doc.catalog_display, "PO file")
-        po = catalog_from_bytes(data, self.doc.catalog_display)
+        if self._preread is not None:
+            (data, po), self._preread = self._preread, None
+        else:
+            data = read_bytes(self.doc.catalog, self.display, "PO file")
+            po = catalog_from_bytes(data, self.display)
         original = fingerprint(po)
         summary = Summary()
         jobs = plan(po, self._key_for, self.memory, self.refresh, summary)
@@ -262,44 +275,58 @@ class DocumentRun:
     def prepare(self, keep: bool = True) -> int:
         """Plan without the lock and count the segments that need MT; with `keep`, hold the plan
         for `open` to reuse."""
-        if not self.doc.catalog.exists() and not self.doc.catalog.is_symlink():
-            raise L10nError("no catalog yet", self.doc.catalog_display, remedy=UPDATE)
+        if self._preread is None and not self.doc.catalog.exists() and not self.doc.catalog.is_symlink():
+            raise L10nError("no catalog yet", self.display, remedy=UPDATE)
         state = self._read()
         self.planned = len(state[3])
         self.entries = sum(1 for e in state[1] if not e.obsolete)
         self._prepared = state if keep else None
         return self.planned
 
-    def open(self) -> int:
-        """Take the lock and settle the plan on the file as it is now; returns how many more (or
-        fewer) segments need MT than `prepare` counted."""
-        self._opened_at = time.monotonic()
+    def acquire(self) -> bytes:
+        """Take the lock and read the file as it is under it. A run does this for the next few
+        documents ahead of `open`, on a helper thread, so that the disk's latency overlaps with
+        other work."""
         self._lock.__enter__()
         self._locked = True
+        self._opened_at = time.monotonic()
+        try:
+            return read_bytes(self.doc.catalog, self.display, "PO file")
+        except BaseException:
+            self.close(save=False)
+            raise
+
+    def open(self, acquired=None) -> int:
+        """Settle the plan on the file as it is under the lock (taken here, or ahead: `acquired`
+        is the future of `acquire`); returns how many more (or fewer) segments need MT than
+        `prepare` counted."""
         before = self.planned
-        data = read_bytes(self.doc.catalog, self.doc.catalog_display, "PO file")
-        if self._prepared is not None and self._prepared[0] == data:
-            _, self.po, self._original, self.jobs, self.summary = self._prepared
-        else:
-            _, self.po, self._original, self.jobs, self.summary = self._read()
+        data = acquired.result() if acquired is not None else self.acquire()
+        try:
+            if self._prepared is not None and self._prepared[0] == data:
+                _, self.po, self._original, self.jobs, self.summary = self._prepared
+            else:
+                _, self.po, self._original, self.jobs, self.summary = self._read()
+        except BaseException:
+            self.close(save=False)
+            raise
         self._prepared = None
         self.planned = len(self.jobs)
         self.last_save = time.monotonic()
         self.unsaved = self.summary.from_memory > 0
         return self.planned - before
 
-    def start(self, recorded: str, wants_context: bool) -> None:
+    def start(self, recorded: str, wants_context: bool, key_for: Callable[[str], str] | None = None) -> None:
         """Before the first batch: the engine that translates is known. What actually translates
         may differ from what was asked for (ct2 with fallback gives the marian engine): records
         name the engine that produced them, so that a later run with the engine that was asked
         for does not take them as its own."""
-        glossary, model = self.glossary, self.model
-        self._key_for = lambda msgid: mt_key(recorded, model, glossary, msgid)  # noqa: E731
+        self._key_for = key_for or key_function(recorded, self.model, self.glossary)
         self._wants_context = wants_context
         self._order = [e for e in self.po if not e.obsolete]
         self._position = {e.msgid: i for i, e in enumerate(self._order)}
         self.po.metadata["X-MT-Engine"] = recorded
-        self.po.metadata["X-MT-Model"] = model_identity(model)
+        self.po.metadata["X-MT-Model"] = self.identity
         self.po.metadata["X-Glossary-SHA256"] = self.glossary.digest
 
     def next_batch(self, batch_size: int) -> Batch | None:
@@ -340,17 +367,64 @@ class DocumentRun:
         self.unsaved = False
         self.last_save = time.monotonic()
 
-    def close(self, save: bool = True) -> None:
+    def close(self, save: bool = True, writer: "Writer | None" = None) -> None:
+        """Write the catalog (if it changed) and release its lock: here, or on `writer`'s threads."""
+        po, original, path, lock, locked = self.po, self._original, self.doc.catalog, self._lock, self._locked
+        self.po, self._locked = None, False
+        self._order, self._position = [], {}
+        if locked:
+            self.summary.seconds += time.monotonic() - self._opened_at
+
+        def write() -> None:
+            try:
+                if save and po is not None and fingerprint(po) != original:
+                    write_catalog(po, path)
+            finally:
+                if locked:
+                    lock.__exit__(None, None, None)
+
+        if writer is None:
+            write()
+        else:
+            writer.submit(write)
+
+
+class Writer:
+    """Writes finished catalogs on a few background threads, so that the disk's latency (two
+    fsyncs and a rename per catalog) overlaps with the work on the next documents. Each job
+    writes one catalog, then releases its lock; `flush` waits for all and raises the first error."""
+
+    def __init__(self, threads: int = 4, pending: int = 32):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="l10n-write")
+        self._futures: deque = deque()
+        self._pending = pending
+
+    def ahead(self, job: Callable[[], object]):
+        """Run `job` on a helper thread; its future is the caller's to wait for."""
+        return self._pool.submit(job)
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._futures.append(self._pool.submit(job))
+        while self._futures and (self._futures[0].done() or len(self._futures) > self._pending):
+            self._futures.popleft().result()  # bounded: a slow disk slows the run, not memory
+
+    def flush(self) -> None:
+        error = None
+        while self._futures:
+            try:
+                self._futures.popleft().result()
+            except BaseException as err:  # noqa: BLE001 - every write is waited for; the first error wins
+                error = error or err
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
         try:
-            if save:
-                self.save()
+            self.flush()
         finally:
-            if self._locked:
-                self._locked = False
-                self._lock.__exit__(None, None, None)
-                self.summary.seconds += time.monotonic() - self._opened_at
-            self.po = None
-            self._order, self._position = [], {}
+            self._pool.shutdown(wait=True)
 
 
 # --- where batches are translated ---------------------------------------------------------------
@@ -407,6 +481,7 @@ class LocalExecutor:
 # --- the run over all documents -----------------------------------------------------------------
 
 KEEP_PLANNED_ENTRIES = 200_000  # plans held between the count and the run: bounded memory for huge runs
+OPEN_AHEAD = 4  # documents whose lock is taken (and file read) ahead, while others are worked on
 
 
 @dataclass
@@ -440,12 +515,16 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
     max_open = max_open or max(8, 4 * executor.capacity * executor.batches_per_call)
     bar = None
     interrupts = _Interrupts()
+    writer = Writer()
+    acquired: dict[DocumentRun, object] = {}  # locks taken ahead of `open`: run → future
     saved_on_error = False
+    key_for = None
 
     def ensure_started() -> None:
-        nonlocal recorded, wants_context
+        nonlocal recorded, wants_context, key_for
         if recorded is None:
             recorded, wants_context = executor.start()
+            key_for = key_function(recorded, runs[0].model, runs[0].glossary)
             interrupts.install()  # again: connecting to a cluster installs a SIGTERM handler of its own
 
     def take() -> list[Batch]:
@@ -461,7 +540,10 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
             if not pending or len(open_runs) >= max_open:
                 break
             run = pending.popleft()
-            delta = run.open()
+            for following in list(pending)[:OPEN_AHEAD]:
+                if following not in acquired:
+                    acquired[following] = writer.ahead(following.acquire)
+            delta = run.open(acquired.pop(run, None))
             if bar is not None and delta:
                 bar.total += delta
                 bar.refresh()
@@ -469,12 +551,12 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
                 finish(run)
                 continue
             ensure_started()
-            run.start(recorded, wants_context)
+            run.start(recorded, wants_context, key_for)
             open_runs.append(run)
         return out
 
     def finish(run: DocumentRun) -> None:
-        run.close()
+        run.close(writer=writer)
         if run in open_runs:
             open_runs.remove(run)
         summary.add(run.summary)
@@ -510,6 +592,7 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
                 for run in open_runs:
                     if run.unsaved and now - run.last_save > SAVE_EVERY_S:
                         run.save()
+        writer.flush()
     except (KeyboardInterrupt, L10nError):
         # Interrupted, or a failure the toolkit knows (generation failed, a worker gone, a catalog
         # locked by another run): every result applied so far is sound, so it is kept.
@@ -523,12 +606,18 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
                 run.close(save=False)
         if bar is not None:
             bar.close()
-        interrupts.restore()
+        for run, future in acquired.items():  # taken ahead but never opened: released untouched
+            if future.exception() is None:
+                run.close(save=False)
         try:
-            executor.close()
+            writer.close()  # every finished catalog is on disk before the run returns or raises
         finally:
-            summary.model_calls = executor.calls
-            summary.seconds = time.monotonic() - started
+            interrupts.restore()
+            try:
+                executor.close()
+            finally:
+                summary.model_calls = executor.calls
+                summary.seconds = time.monotonic() - started
     return RunReport(summary, [(run.name, run.summary) for run in runs], recorded, executor.workers)
 
 

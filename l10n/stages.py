@@ -91,20 +91,25 @@ def pretranslate(config: Config, docs: list[DocumentPaths], engine: str, options
     (l10n.distributed.RaySettings) the batches are translated by a pool of Ray workers, each
     holding one loaded engine; this process alone reads and writes the catalogs."""
     from .memory import load_memory
-    from .pretranslate import DocumentRun, LocalExecutor, run_documents
+    from .pretranslate import DocumentRun, LocalExecutor, key_function, run_documents
 
     glossary = load_project_glossary(config)
-    memory = load_memory(config.all_catalogs(), config.rel)
-    config.writable(config.cache_dir)  # engines cache converted models there
-    label = engine_label(engine, options)
-    runs = []
     for doc in docs:
         if not doc.catalog.exists():
             from .pofile import UPDATE
 
             raise L10nError("no catalog yet", doc.catalog_display, remedy=UPDATE)
+    preread: dict = {doc.catalog: None for doc in docs}
+    memory = load_memory(config.all_catalogs(), config.rel, keep=preread)
+    config.writable(config.cache_dir)  # engines cache converted models there
+    label = engine_label(engine, options)
+    key_for = key_function(label, options.model, glossary)
+    identity = model_identity(options.model)
+    runs = []
+    for doc in docs:
         config.writable(doc.catalog)
-        runs.append(DocumentRun(doc, glossary, memory, label, options.model, _lock(config, doc), refresh))
+        runs.append(DocumentRun(doc, glossary, memory, label, options.model, _lock(config, doc), refresh,
+                                preread=preread.get(doc.catalog), key_for=key_for, identity=identity))
 
     if ray is not None:
         from .distributed import RayExecutor
