@@ -481,6 +481,7 @@ class LocalExecutor:
 # --- the run over all documents -----------------------------------------------------------------
 
 KEEP_PLANNED_ENTRIES = 200_000  # plans held between the count and the run: bounded memory for huge runs
+KEEP_PLANNED_DOCUMENTS = 2_000
 OPEN_AHEAD = 4  # documents whose lock is taken (and file read) ahead, while others are worked on
 
 

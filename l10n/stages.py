@@ -91,7 +91,7 @@ def pretranslate(config: Config, docs: list[DocumentPaths], engine: str, options
     (l10n.distributed.RaySettings) the batches are translated by a pool of Ray workers, each
     holding one loaded engine; this process alone reads and writes the catalogs."""
     from .memory import load_memory
-    from .pretranslate import DocumentRun, LocalExecutor, key_function, run_documents
+    from .pretranslate import KEEP_PLANNED_DOCUMENTS, DocumentRun, LocalExecutor, key_function, run_documents
 
     glossary = load_project_glossary(config)
     for doc in docs:
@@ -99,7 +99,8 @@ def pretranslate(config: Config, docs: list[DocumentPaths], engine: str, options
             from .pofile import UPDATE
 
             raise L10nError("no catalog yet", doc.catalog_display, remedy=UPDATE)
-    preread: dict = {doc.catalog: None for doc in docs}
+    # Catalogs about to be translated are parsed once, by the memory (up to a bound on memory use).
+    preread: dict = {doc.catalog: None for doc in docs[:KEEP_PLANNED_DOCUMENTS]}
     memory = load_memory(config.all_catalogs(), config.rel, keep=preread)
     config.writable(config.cache_dir)  # engines cache converted models there
     label = engine_label(engine, options)
@@ -109,7 +110,7 @@ def pretranslate(config: Config, docs: list[DocumentPaths], engine: str, options
     for doc in docs:
         config.writable(doc.catalog)
         runs.append(DocumentRun(doc, glossary, memory, label, options.model, _lock(config, doc), refresh,
-                                preread=preread.get(doc.catalog), key_for=key_for, identity=identity))
+                                preread=preread.pop(doc.catalog, None), key_for=key_for, identity=identity))
 
     if ray is not None:
         from .distributed import RayExecutor

@@ -294,3 +294,14 @@ def test_ray_workers_setting_and_flags_are_validated(project):
     assert bad.code == 2 and "--ray ray:/x: not a Ray address" in bad.err
     alone = project.run("pretranslate", "--ray-workers", "2")
     assert alone.code == 2 and "--ray-workers is for a run on Ray" in alone.err
+
+
+def test_a_document_name_after_ray_is_a_document(project, fake_engine):
+    """`--ray DOC`: an address has a colon (or is auto, local or off), a document name has none."""
+    project.run("update")
+    assert project.run("pretranslate").code == 0
+    result = project.run("pretranslate", "--ray", "changchun-equipment")
+    assert result.code == 0, result.err
+    assert "no entry needs MT; no model loaded" in result.out  # nothing to ship: no cluster needed
+    missing = project.run("pretranslate", "--ray", "no-such-doc")
+    assert missing.code == 2 and "no-such-doc" in missing.err
