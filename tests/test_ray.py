@@ -136,7 +136,9 @@ def test_a_killed_worker_loses_nothing(cluster, pair, monkeypatch, restart):
     killed = []
 
     def wait(self):
-        if not killed and self.calls >= 2:
+        # At the first wait every call is in flight, two per worker, each worker running its first:
+        # the worker killed has work it has not finished.
+        if not killed:
             busy = next(i for i, n in self._busy.items() if n)
             cluster.kill(self._actors[busy], no_restart=not restart)
             killed.append(busy)
@@ -165,8 +167,10 @@ def test_interrupt_saves_finished_batches_and_a_second_run_completes(cluster, pa
     waits = []
 
     def wait(self):
+        # Every call is in flight from the start, and each worker runs its calls one after the
+        # other: the first wait brings the first results, the second is interrupted.
         waits.append(1)
-        if len(waits) == 4:
+        if len(waits) == 2:
             raise KeyboardInterrupt  # Ctrl-C while the driver waits for the workers
         return original_wait(self)
 
