@@ -394,7 +394,7 @@ class Writer:
     fsyncs and a rename per catalog) overlaps with the work on the next documents. Each job
     writes one catalog, then releases its lock; `flush` waits for all and raises the first error."""
 
-    def __init__(self, threads: int = 4, pending: int = 32):
+    def __init__(self, threads: int = 8, pending: int = 32):
         from concurrent.futures import ThreadPoolExecutor
 
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="l10n-write")
@@ -482,7 +482,7 @@ class LocalExecutor:
 
 KEEP_PLANNED_ENTRIES = 200_000  # plans held between the count and the run: bounded memory for huge runs
 KEEP_PLANNED_DOCUMENTS = 2_000
-OPEN_AHEAD = 4  # documents whose lock is taken (and file read) ahead, while others are worked on
+OPEN_AHEAD = 8  # documents whose lock is taken (and file read) ahead, while others are worked on
 
 
 @dataclass
