@@ -482,6 +482,7 @@ class LocalExecutor:
 
 KEEP_PLANNED_ENTRIES = 200_000  # plans held between the count and the run: bounded memory for huge runs
 KEEP_PLANNED_DOCUMENTS = 2_000
+MAX_OPEN = 512
 OPEN_AHEAD = 8  # documents whose lock is taken (and file read) ahead, while others are worked on
 
 
@@ -513,7 +514,9 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
     pending = deque(runs)
     open_runs: list[DocumentRun] = []
     retry: deque[Batch] = deque()
-    max_open = max_open or max(8, 4 * executor.capacity * executor.batches_per_call)
+    # Open documents hold a lock (a file descriptor) each: enough to give every worker a batch
+    # when each document has one batch out at a time (engines that read context), and no more.
+    max_open = max_open or max(8, min(MAX_OPEN, 2 * executor.capacity * executor.batches_per_call))
     bar = None
     interrupts = _Interrupts()
     writer = Writer()
