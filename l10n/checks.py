@@ -352,6 +352,26 @@ def check_edition(ctx: Context) -> Iterator[Problem]:
             if current != content:
                 yield Problem(display, _first_difference(current, content), "edition",
                               "edition is out of date with the catalog", remedy=BUILD)
+    yield from _check_contents(ctx)
+
+
+def _check_contents(ctx: Context) -> Iterator[Problem]:
+    """The contents page lists the published edition as it is now (l10n.contents)."""
+    from .contents import articles, index_path, render_contents
+
+    entries = articles(ctx.config, lambda doc: (ctx.source(doc), ctx.catalog(doc)))
+    path = index_path(ctx.config)
+    display = ctx.config.rel(path)
+    expected = render_contents(entries)
+    try:
+        current = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        if entries:
+            yield Problem(display, None, "edition", "contents page of the edition is missing", remedy=BUILD)
+        return
+    if current != expected:
+        yield Problem(display, _first_difference(current, expected), "edition",
+                      "contents page is out of date with the published catalogs", remedy=BUILD)
 
 
 def _first_difference(a: str, b: str) -> int:

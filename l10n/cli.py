@@ -117,6 +117,12 @@ def build_parser(prog: str = "translate.py") -> argparse.ArgumentParser:
     _add_engine_options(p)
     p.add_argument("--refresh-mt", action="store_true", help="also record MT for reviewed entries whose MT is missing or from another model/glossary (their msgstr is never changed)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="translate on a Ray cluster: auto (an existing one), local (a new one in this process), "
+                        "HOST:PORT or ray://HOST:PORT; without ADDRESS: `ray` in [tool.l10n], else RAY_ADDRESS, "
+                        "a cluster started on this machine, or a new local one; off: in this process")
+    p.add_argument("--ray-workers", type=int, default=None, metavar="N",
+                   help="Ray workers, each holding one engine (default: one per GPU, else one per --threads CPUs)")
 
     p = sub.add_parser("score", help="MT quality against the reviewed translations")
     _add_docs(p)
@@ -226,8 +232,12 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace, style: 
     if args.command == "pretranslate":
         engine = args.engine or config.engine
         overrides = {f.name: getattr(args, f.name) for f, _ in all_option_fields() if f.metadata.get("flag", True)}
+        if args.ray not in (None, "", "auto", "local", "off") and ":" not in args.ray:
+            # `--ray DOC`: an address has a colon (or is auto/local/off); this is a document name.
+            docs = stages.documents(config, [args.ray, *args.documents])
+            args.ray = ""
         return run_pretranslate(config, docs, engine, config.engine_options_for(engine, **overrides),
-                                args.refresh_mt, not args.no_progress)
+                                args.refresh_mt, not args.no_progress, _ray_settings(config, args.ray, args.ray_workers))
     if args.command == "score":
         return run_score(config, docs, args.json, args.worst)
     if args.command == "terms":
@@ -256,16 +266,49 @@ def run_update(config, docs) -> int:
     return EXIT_OK
 
 
-def run_pretranslate(config, docs, engine: str, options, refresh: bool, progress: bool) -> int:
+def _ray_settings(config, flag: str | None, workers: int | None):
+    """Where pre-translation runs: None (this process) or l10n.distributed.RaySettings, from
+    `--ray [ADDRESS]` (None: not given; "": given without an address) and [tool.l10n]."""
+    from .distributed import RaySettings, address_problem
+
+    if flag == "off":
+        address = None
+    elif flag is None:
+        address = config.ray or None
+    elif flag == "":
+        address = config.ray or ""
+    else:
+        problem = address_problem(flag)
+        if problem:
+            raise L10nError(f"--ray {flag}: {problem}")
+        address = flag
+    if address is None:
+        if workers is not None:
+            raise L10nError("--ray-workers is for a run on Ray: add --ray, or set ray in [tool.l10n]")
+        return None
+    if workers is not None and not 0 <= workers <= 4096:
+        raise L10nError(f"--ray-workers {workers} is out of range (0–4096)")
+    return RaySettings(address or None, config.ray_workers if workers is None else workers)
+
+
+def run_pretranslate(config, docs, engine: str, options, refresh: bool, progress: bool, ray=None) -> int:
     def on_load(name: str, model: str) -> None:
-        print(f"loading {name} model {model} …", file=sys.stderr)
+        where = "" if ray is None else f" on Ray ({ray.address or 'RAY_ADDRESS, a cluster on this machine, else a local one'})"
+        print(f"loading {name} model {model}{where} …", file=sys.stderr)
         if not progress or not sys.stderr.isatty():
             stages.quiet_model_loading()
 
-    result = stages.pretranslate(config, docs, engine, options, refresh=refresh, progress=progress, on_load=on_load)
-    print("pretranslate: " + (f"{result.engine} {result.model}" if result.loaded else "no entry needs MT; no model loaded"))
+    result = stages.pretranslate(config, docs, engine, options, refresh=refresh, progress=progress, on_load=on_load,
+                                 ray=ray)
+    where = f" ({result.workers})" if result.workers else ""
+    print("pretranslate: " + (f"{result.engine} {result.model}{where}" if result.loaded
+                              else "no entry needs MT; no model loaded"))
     for line in result.summary.lines():
         print("  " + line)
+    if len(result.documents) > 1:
+        print("  per document:")
+        for name, summary in result.documents:
+            print(f"    {name}: {summary.brief()}")
     return EXIT_OK
 
 
@@ -285,7 +328,8 @@ def run_build(config, docs, draft: bool, style: CliStyle) -> int:
     from .problems import shorten
 
     status = EXIT_OK
-    for result in stages.build(config, docs, draft):
+    results = stages.build(config, docs, draft)
+    for result in results:
         doc = result.document
         if not result.published:
             for gap in result.gaps:
@@ -298,6 +342,9 @@ def run_build(config, docs, draft: bool, style: CliStyle) -> int:
             status = EXIT_PROBLEMS
             continue
         print(f"{', '.join(result.outputs)}: {'written' if result.written else 'unchanged'}{' (draft)' if draft else ''}")
+    index = results.index
+    print(f"{index.path}: {'written' if index.written else 'unchanged'} "
+          f"(contents of the published edition: {_count(index.articles, 'article')})")
     return status
 
 
@@ -398,7 +445,8 @@ def run_all(config, only, skip, fmt: str, require_mt: bool, style: CliStyle) -> 
     print("== pretranslate")
     engine = config.engine
     try:
-        run_pretranslate(config, docs, engine, config.engine_options_for(engine), refresh=False, progress=True)
+        run_pretranslate(config, docs, engine, config.engine_options_for(engine), refresh=False, progress=True,
+                         ray=_ray_settings(config, None, None))
     except ModelUnavailable as err:
         if require_mt:
             raise

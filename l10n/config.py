@@ -15,6 +15,8 @@
     device = "auto"
     threads = 0
     max_source_mb = 5
+    ray = ""                            # pretranslate on a Ray cluster: "auto", "local", HOST:PORT
+    ray_workers = 0                     # Ray workers (0: one per GPU, else per `threads` CPUs)
 
     [tool.l10n.engines.marian]          # one table per engine: its own options (l10n.engines)
     beams = 4
@@ -48,6 +50,8 @@ SCALARS = {
     "glossary": "glossary.csv",
     "engine": "marian",
     "max_source_mb": 5,
+    "ray": "",  # "" (in this process), "auto", "local" or a cluster address (l10n.distributed)
+    "ray_workers": 0,  # 0: one per GPU of the cluster, else one per `threads` CPUs
 }
 TABLE_KEYS = ("documents", "published", "model", "engines", "thresholds", "memories", *SCALARS,
               *sorted(COMMON_OPTIONS))
@@ -108,6 +112,8 @@ class Config:
     def memory_dir(self) -> Path:
         """Where imported memories are kept: the cache folder, never the catalogs."""
         return self.cache_dir / "memories"
+    ray: str = ""  # where pre-translation runs its model: "" here, else a Ray cluster (l10n.distributed)
+    ray_workers: int = 0
 
     @property
     def display(self) -> str:
@@ -321,6 +327,17 @@ def load_config(path: Path) -> Config:
             or not 1 <= values["max_source_mb"] <= 1024:
         raise L10nError(f"max_source_mb = {values['max_source_mb']!r} is out of range (a whole number, 1–1024)",
                         display, line("max_source_mb"))
+    if not isinstance(values["ray"], str):
+        raise L10nError("ray must be a string: \"auto\", \"local\" or a cluster address", display, line("ray"))
+    from .distributed import address_problem
+
+    problem = address_problem(values["ray"]) if values["ray"] else None
+    if problem:
+        raise L10nError(f"ray = {values['ray']!r}: {problem}", display, line("ray"))
+    if isinstance(values["ray_workers"], bool) or not isinstance(values["ray_workers"], int) \
+            or not 0 <= values["ray_workers"] <= 4096:
+        raise L10nError(f"ray_workers = {values['ray_workers']!r} is out of range (a whole number, 0–4096)",
+                        display, line("ray_workers"))
     if values["engine"] not in ENGINES:
         raise L10nError(f"engine = {values['engine']!r}: choose {', '.join(ENGINES)}", display, line("engine"))
     root = path.parent
@@ -354,6 +371,8 @@ def load_config(path: Path) -> Config:
         thresholds=thresholds,
         lines=lines,
         memories=memories,
+        ray=values["ray"],
+        ray_workers=values["ray_workers"],
     )
     for key in ("documents", "published"):
         value = section.get(key, [])

@@ -188,15 +188,21 @@ def _page(title: str, body: list[str], style: str) -> str:
     )
 
 
-def title_of(doc: Document, po: polib.POFile, draft: bool = False) -> str:
-    """The headline: as published, or in a draft as far as it is translated (else the Chinese)."""
+def block_text(doc: Document, po: polib.POFile, kind: str, draft: bool = False) -> str:
+    """The English of the first block of `kind` that has any: as published, or in a draft as far
+    as it is translated (else the Chinese); "" when there is none."""
     entries = {e.msgid: e for e in po if not e.obsolete}
     for block in doc.blocks:
-        if block.kind == "headline":
+        if block.kind == kind:
             text = " ".join(p.text for p in _pieces(block, entries, draft))
             if text:
                 return text
-    return doc.path.rsplit("/", 1)[-1]
+    return ""
+
+
+def title_of(doc: Document, po: polib.POFile, draft: bool = False) -> str:
+    """The headline: as published, or in a draft as far as it is translated (else the Chinese)."""
+    return block_text(doc, po, "headline", draft) or doc.path.rsplit("/", 1)[-1]
 
 
 def render_html(doc: Document, po: polib.POFile, draft: bool = False) -> str:

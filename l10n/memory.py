@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .pofile import is_reviewed, read_catalog
+from .pofile import catalog_from_bytes, is_reviewed, read_catalog
 from .similarity import BigramIndex, char_bigrams
+from .textio import read_bytes
 
 FUZZY_THRESHOLD = 70  # percent: what CAT tools commonly show by default
 FUZZY_LIMIT = 3  # matches shown per entry
@@ -101,13 +102,22 @@ class Memory:
 
 
 def load_memory(catalogs: list[Path], display: Callable[[Path], str],
-                external: Iterable[tuple[str, str, str]] = ()) -> Memory:
+                external: Iterable[tuple[str, str, str]] = (),
+                keep: dict[Path, tuple[bytes, object] | None] | None = None) -> Memory:
     """The reviewed pairs of `catalogs`, then the (source, target, where) pairs of external
-    memories: a project's own reviewed translation of a sentence wins over an external one."""
+    memories: a project's own reviewed translation of a sentence wins over an external one.
+    Catalogs that are keys of `keep` are read once for both: their bytes and parsed catalog are
+    left there for the caller."""
     memory = Memory()
     for path in catalogs:
         shown = display(path)
-        for entry in read_catalog(path, shown):
+        if keep is not None and path in keep:
+            data = read_bytes(path, shown, "PO file")
+            po = catalog_from_bytes(data, shown)
+            keep[path] = (data, po)
+        else:
+            po = read_catalog(path, shown)
+        for entry in po:
             if is_reviewed(entry):
                 memory.add(entry.msgid, entry.msgstr, f"{shown}:{entry.linenum}")
     for source, target, where in external:

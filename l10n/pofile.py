@@ -185,7 +185,11 @@ def _header_line(text: str, field_name: str) -> int | None:
 def read_catalog(path: Path, display: str) -> polib.POFile:
     if not path.exists() and not path.is_symlink():
         raise Unreadable("no such catalog", display, remedy=UPDATE)
-    data = read_bytes(path, display, "PO file")
+    return catalog_from_bytes(read_bytes(path, display, "PO file"), display)
+
+
+def catalog_from_bytes(data: bytes, display: str) -> polib.POFile:
+    """A catalog from the bytes of its file, read as strictly as `read_catalog` reads it."""
     # Declared legacy charsets are refused before decoding, with the conversion command, rather
     # than failing on the first non-UTF-8 byte.
     head = data[:4096].decode("latin-1")

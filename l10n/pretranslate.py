@@ -17,6 +17,19 @@ each run; a reviewed entry's matches are removed.
 A reviewed msgstr (non-empty, not fuzzy) is never changed. A fuzzy msgstr that a translator
 edited is never replaced either: only the MT record next to it is updated. An unedited MT output
 that came with a fuzzy match (recorded as `MT-previous`) is replaced by MT of the new source.
+
+Planning and applying are apart from where the model runs. `plan` and `build_request` decide
+what an engine is asked; `apply_output` records its answer (verification, MT record, fuzzy
+flag, tool messages). `DocumentRun` carries one catalog through a run (its lock, its batches,
+atomic saves), and `run_documents` drives all documents through an executor: `LocalExecutor`
+in this process, or the Ray worker pool of l10n.distributed. Both are handed the same batches
+with the same requests, so where a batch runs never changes a translation.
+
+Engines that read context (llm) are given the earlier sentences of the document as the catalog
+holds them when the batch is built, MT of earlier batches of this run included. So a document
+is a chain: its next batch is built only once the previous one has been applied, wherever it
+ran, exactly as in one process; documents run side by side. Engines without context get every
+batch of a document at once.
 """
 
 from __future__ import annotations
@@ -24,6 +37,8 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -32,12 +47,13 @@ import polib
 
 from .config import DocumentPaths
 from .engines import Engine, TermHint, TranslationRequest
-from .errors import L10nError, TranslationAborted
+from .errors import L10nError
 from .glossary import Glossary
 from .memory import FUZZY_LIMIT, FUZZY_THRESHOLD, Memory
 from .notes import TMNote, get_notes, set_notes, set_tool_messages, source_hash
-from .pofile import copy_catalog, is_reviewed, read_catalog, write_catalog
+from .pofile import UPDATE, catalog_from_bytes, fingerprint, is_reviewed, write_catalog
 from .script import cjk_leftovers
+from .textio import read_bytes
 
 SAVE_EVERY_S = 20.0
 
@@ -52,6 +68,12 @@ def model_identity(model: str) -> str:
 
 def mt_key(engine: str, model: str, glossary: Glossary, source: str) -> str:
     return f"engine={engine} model={model_identity(model)} glossary={glossary.digest} source={source_hash(source)}"
+
+
+def key_function(engine: str, model: str, glossary: Glossary) -> Callable[[str], str]:
+    """`mt_key` for one engine, model and glossary, with what they contribute worked out once."""
+    prefix = f"engine={engine} model={model_identity(model)} glossary={glossary.digest} source="
+    return lambda source: prefix + source_hash(source)
 
 
 @dataclass
@@ -70,6 +92,23 @@ class Summary:
     @property
     def term_rate(self) -> float | None:
         return self.terms_ok / self.terms_total if self.terms_total else None
+
+    def add(self, other: "Summary") -> None:
+        for name in ("translated", "from_memory", "skipped", "refreshed", "terms_total", "terms_ok", "model_calls"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.flagged += other.flagged
+
+    def brief(self) -> str:
+        """One line for one document among many."""
+        parts = [f"{self.translated} by MT"]
+        if self.refreshed:
+            parts.append(f"{self.refreshed} MT records refreshed")
+        parts += [f"{self.from_memory} from memory", f"{self.skipped} skipped"]
+        if self.flagged:
+            parts.append(f"{len(self.flagged)} flagged")
+        if self.term_rate is not None:
+            parts.append(f"terms {100 * self.term_rate:.0f}%")
+        return ", ".join(parts)
 
     def lines(self) -> list[str]:
         rate = f"{100 * self.term_rate:.1f}% ({self.terms_ok}/{self.terms_total})" if self.term_rate is not None else "n/a (no glossary terms in the translated segments)"
@@ -142,8 +181,11 @@ def record_tm_matches(po: polib.POFile, memory: Memory, summary: Summary) -> Non
             set_notes(entry, notes)
 
 
-def _request(entry: polib.POEntry, glossary: Glossary, memory: Memory, wants_context: bool,
-             position: dict[str, int], order: list[polib.POEntry]) -> TranslationRequest:
+def build_request(entry: polib.POEntry, glossary: Glossary, memory: Memory, wants_context: bool,
+                  position: dict[str, int], order: list[polib.POEntry]) -> TranslationRequest:
+    """What the engine is given for one entry: the source, its glossary terms and, for engines
+    that use them, the earlier sentences of the document as they stand now (reviewed msgstr, else
+    recorded MT) and similar reviewed examples from memory."""
     terms = tuple(TermHint(m.term.zh, m.term.en, m.start, m.end) for m in glossary.find(entry.msgid))
     if not wants_context:
         return TranslationRequest(entry.msgid, terms)
@@ -191,82 +233,475 @@ def apply_output(job: Job, output: str, key: str, glossary: Glossary, summary: S
     set_tool_messages(entry, messages)
 
 
-def _raise_interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: finish cleanly, keep the work
-    raise KeyboardInterrupt
+# --- one catalog through a run --------------------------------------------------------------------
+
+@dataclass
+class Batch:
+    """Requests for consecutive jobs of one document, translated in one engine call, as the
+    local path has always batched them: the same batches give the same outputs wherever they run."""
+
+    run: "DocumentRun"
+    number: int  # position among the document's batches
+    jobs: list[Job]
+    requests: list[TranslationRequest]
 
 
-def pretranslate_document(
-    doc: DocumentPaths,
-    glossary: Glossary,
-    memory: Memory,
-    engine_name: str,
-    model: str,
-    get_engine: Callable[[], Engine],
-    batch_size: int,
-    lock,
-    refresh: bool = False,
-    progress: bool = True,
-    summary: Summary | None = None,
-) -> Summary:
-    """Pre-translate one catalog while holding `lock` (a context manager). `engine_name` is how
-    the requested set-up is recorded (engines.engine_label); `get_engine` loads the engine the
-    first time a document needs it."""
-    summary = summary or Summary()
-    started = time.monotonic()
-    display = doc.catalog_display
-    with lock:
-        original = read_catalog(doc.catalog, display)
-        po = copy_catalog(original, display)
-        key_for = lambda msgid: mt_key(engine_name, model, glossary, msgid)  # noqa: E731
-        jobs = plan(po, key_for, memory, refresh, summary)
-        record_tm_matches(po, memory, summary)
-        if not jobs:
-            write_catalog(po, doc.catalog, original)
-            summary.seconds += time.monotonic() - started
-            return summary
-        engine = get_engine()
-        # What actually translates may differ from what was asked for (ct2 --fallback gives the
-        # marian engine): records name the engine that produced them, so that a later run with
-        # the engine that was asked for does not take them as its own.
-        recorded = engine.label
-        if recorded != engine_name:
-            key_for = lambda msgid: mt_key(recorded, model, glossary, msgid)  # noqa: E731
-        calls_before = engine.calls
-        wants_context = engine.uses_context
-        order = [e for e in po if not e.obsolete]
-        position = {e.msgid: i for i, e in enumerate(order)}
-        po.metadata["X-MT-Engine"] = recorded
-        po.metadata["X-MT-Model"] = model_identity(model)
-        po.metadata["X-Glossary-SHA256"] = glossary.digest
-        bar = _progress(len(jobs), progress, doc.name)
-        last_save = time.monotonic()
-        previous_handler = signal.signal(signal.SIGTERM, _raise_interrupt) if _main_thread() else None
+class DocumentRun:
+    """One catalog: planned, opened under its lock, handed out batch by batch, results applied,
+    saved. Only this class reads or writes the catalog during pre-translation.
+
+    `prepare` plans without the lock, to count the work of every document before any is
+    touched; `open` takes the lock and plans again from the file as it is then (reusing the
+    first plan when the file is unchanged), so the lock guards everything that is written.
+    """
+
+    def __init__(self, doc: DocumentPaths, glossary: Glossary, memory: Memory, engine_name: str, model: str,
+                 lock, refresh: bool = False, preread: tuple[bytes, polib.POFile] | None = None,
+                 key_for: Callable[[str], str] | None = None, identity: str | None = None):
+        self.doc = doc
+        self.name = doc.name
+        self.display = doc.catalog_display
+        self.glossary = glossary
+        self.memory = memory
+        self.model = model
+        self.identity = identity or model_identity(model)  # the model as MT records name it
+        self.refresh = refresh
+        self._lock = lock
+        self._preread = preread  # the catalog as translation memory read it: parsed once, not twice
+        self._key_for = key_for or key_function(engine_name, model, glossary)
+        self.summary = Summary()
+        self.planned = 0  # segments that need MT, as of `prepare` (then of `open`)
+        self.entries = 0
+        self._prepared: tuple | None = None
+        self._locked = False
+        self.po: polib.POFile | None = None
+        self._original = None  # fingerprint of the catalog as read
+        self.jobs: list[Job] = []
+        self._dispatched = 0  # jobs handed out in batches
+        self._applied = 0
+        self._batches = 0
+        self._in_flight = 0
+        self._wants_context = False
+        self._order: list[polib.POEntry] = []
+        self._position: dict[str, int] = {}
+        self.unsaved = False
+        self.last_save = 0.0
+        self._opened_at = 0.0
+
+    def _read(self) -> tuple[bytes, polib.POFile, tuple, list[Job], Summary]:
+        if self._preread is not None:
+            (data, po), self._preread = self._preread, None
+        else:
+            data = read_bytes(self.doc.catalog, self.display, "PO file")
+            po = catalog_from_bytes(data, self.display)
+        original = fingerprint(po)
+        summary = Summary()
+        jobs = plan(po, self._key_for, self.memory, self.refresh, summary)
+        return data, po, original, jobs, summary
+
+    def prepare(self, keep: bool = True) -> int:
+        """Plan without the lock and count the segments that need MT; with `keep`, hold the plan
+        for `open` to reuse."""
+        if self._preread is None and not self.doc.catalog.exists() and not self.doc.catalog.is_symlink():
+            raise L10nError("no catalog yet", self.display, remedy=UPDATE)
+        state = self._read()
+        self.planned = len(state[3])
+        self.entries = sum(1 for e in state[1] if not e.obsolete)
+        self._prepared = state if keep else None
+        return self.planned
+
+    def acquire(self) -> bytes:
+        """Take the lock and read the file as it is under it. A run does this for the next few
+        documents ahead of `open`, on a helper thread, so that the disk's latency overlaps with
+        other work."""
+        self._lock.__enter__()
+        self._locked = True
+        self._opened_at = time.monotonic()
         try:
-            for start in range(0, len(jobs), batch_size):
-                chunk = jobs[start:start + batch_size]
-                requests = [_request(j.entry, glossary, memory, wants_context, position, order) for j in chunk]
-                outputs = engine.translate(requests)
-                if len(outputs) != len(chunk):
-                    raise L10nError(f"engine returned {len(outputs)} outputs for {len(chunk)} segments", model)
-                for job, output in zip(chunk, outputs):
-                    apply_output(job, output, key_for(job.entry.msgid), glossary, summary)
-                if bar:
-                    bar.update(len(chunk))
-                if time.monotonic() - last_save > SAVE_EVERY_S:
-                    write_catalog(po, doc.catalog)
-                    last_save = time.monotonic()
-        except (KeyboardInterrupt, TranslationAborted):
-            write_catalog(po, doc.catalog, original)
+            return read_bytes(self.doc.catalog, self.display, "PO file")
+        except BaseException:
+            self.close(save=False)
             raise
+
+    def open(self, acquired=None) -> int:
+        """Settle the plan on the file as it is under the lock (taken here, or ahead: `acquired`
+        is the future of `acquire`); returns how many more (or fewer) segments need MT than
+        `prepare` counted."""
+        before = self.planned
+        data = acquired.result() if acquired is not None else self.acquire()
+        try:
+            if self._prepared is not None and self._prepared[0] == data:
+                _, self.po, self._original, self.jobs, self.summary = self._prepared
+            else:
+                _, self.po, self._original, self.jobs, self.summary = self._read()
+        except BaseException:
+            self.close(save=False)
+            raise
+        self._prepared = None
+        self.planned = len(self.jobs)
+        self.last_save = time.monotonic()
+        self.unsaved = self.summary.from_memory > 0
+        return self.planned - before
+
+    def start(self, recorded: str, wants_context: bool, key_for: Callable[[str], str] | None = None) -> None:
+        """Before the first batch: the engine that translates is known. What actually translates
+        may differ from what was asked for (ct2 with fallback gives the marian engine): records
+        name the engine that produced them, so that a later run with the engine that was asked
+        for does not take them as its own."""
+        self._key_for = key_for or key_function(recorded, self.model, self.glossary)
+        self._wants_context = wants_context
+        self._order = [e for e in self.po if not e.obsolete]
+        self._position = {e.msgid: i for i, e in enumerate(self._order)}
+        self.po.metadata["X-MT-Engine"] = recorded
+        self.po.metadata["X-MT-Model"] = self.identity
+        self.po.metadata["X-Glossary-SHA256"] = self.glossary.digest
+
+    def next_batch(self, batch_size: int) -> Batch | None:
+        """The next batch, or None when all are handed out or, for an engine that reads the
+        earlier sentences, while the previous batch is still out: its requests are built from the
+        catalog as the previous batch left it, exactly as in one process (a per-document chain)."""
+        if self._dispatched >= len(self.jobs) or (self._wants_context and self._in_flight):
+            return None
+        chunk = self.jobs[self._dispatched:self._dispatched + batch_size]
+        requests = [build_request(j.entry, self.glossary, self.memory, self._wants_context, self._position, self._order)
+                    for j in chunk]
+        batch = Batch(self, self._batches, chunk, requests)
+        self._dispatched += len(chunk)
+        self._batches += 1
+        self._in_flight += 1
+        return batch
+
+    def apply(self, batch: Batch, outputs: list[str]) -> None:
+        if len(outputs) != len(batch.jobs):
+            raise L10nError(f"engine returned {len(outputs)} outputs for {len(batch.jobs)} segments", self.model)
+        for job, output in zip(batch.jobs, outputs):
+            apply_output(job, output, self._key_for(job.entry.msgid), self.glossary, self.summary)
+        self._in_flight -= 1
+        self._applied += len(batch.jobs)
+        self.unsaved = True
+
+    @property
+    def finished(self) -> bool:
+        return self._applied >= len(self.jobs)
+
+    def save(self) -> None:
+        """Write what is done so far (atomically); a catalog that means what it meant when read
+        is left exactly as it is."""
+        if self.po is None:
+            return
+        if fingerprint(self.po) != self._original:
+            write_catalog(self.po, self.doc.catalog)
+        self.unsaved = False
+        self.last_save = time.monotonic()
+
+    def close(self, save: bool = True, writer: "Writer | None" = None) -> None:
+        """Write the catalog (if it changed) and release its lock: here, or on `writer`'s threads."""
+        po, original, path, lock, locked = self.po, self._original, self.doc.catalog, self._lock, self._locked
+        self.po, self._locked = None, False
+        self._order, self._position = [], {}
+        if locked:
+            self.summary.seconds += time.monotonic() - self._opened_at
+
+        def write() -> None:
+            try:
+                if save and po is not None and fingerprint(po) != original:
+                    write_catalog(po, path)
+            finally:
+                if locked:
+                    lock.__exit__(None, None, None)
+
+        if writer is None:
+            write()
+        else:
+            writer.submit(write)
+
+
+class Writer:
+    """Writes finished catalogs on a few background threads, so that the disk's latency (two
+    fsyncs and a rename per catalog) overlaps with the work on the next documents. Each job
+    writes one catalog, then releases its lock; `flush` waits for all and raises the first error."""
+
+    def __init__(self, threads: int = 8, pending: int = 32):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="l10n-write")
+        self._futures: deque = deque()
+        self._pending = pending
+
+    def ahead(self, job: Callable[[], object]):
+        """Run `job` on a helper thread; its future is the caller's to wait for."""
+        return self._pool.submit(job)
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._futures.append(self._pool.submit(job))
+        while self._futures and (self._futures[0].done() or len(self._futures) > self._pending):
+            self._futures.popleft().result()  # bounded: a slow disk slows the run, not memory
+
+    def flush(self) -> None:
+        error = None
+        while self._futures:
+            try:
+                self._futures.popleft().result()
+            except BaseException as err:  # noqa: BLE001 - every write is waited for; the first error wins
+                error = error or err
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        try:
+            self.flush()
         finally:
-            if bar:
-                bar.close()
-            if previous_handler is not None:
-                signal.signal(signal.SIGTERM, previous_handler)
-            summary.model_calls += engine.calls - calls_before
-            summary.seconds += time.monotonic() - started
-        write_catalog(po, doc.catalog, original)
-    return summary
+            self._pool.shutdown(wait=True)
+
+
+# --- where batches are translated ---------------------------------------------------------------
+
+@dataclass
+class Arrivals:
+    """What an executor's `wait` brings back."""
+
+    done: list[tuple[Batch, list[str]]]
+    failed: list[Batch]  # not translated (their worker is gone): to be handed out again
+    error: L10nError | None = None  # raised once `done` is applied and saved
+
+class LocalExecutor:
+    """Batches translated in this process, one at a time, by an engine loaded on first need."""
+
+    capacity = 1  # calls in flight
+    batches_per_call = 1
+
+    def __init__(self, get_engine: Callable[[], Engine]):
+        self._get_engine = get_engine
+        self._engine: Engine | None = None
+        self._queue: list[list[Batch]] = []
+        self.calls = 0
+        self.workers = ""
+
+    def start(self) -> tuple[str, bool]:
+        self._engine = self._get_engine()
+        return self._engine.label, self._engine.uses_context
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._queue)
+
+    def submit(self, batches: list[Batch]) -> None:
+        self._queue.append(batches)
+
+    def wait(self) -> Arrivals:
+        done = []
+        engine = self._engine
+        for batches in self._queue:
+            for batch in batches:
+                before = engine.calls
+                try:
+                    done.append((batch, engine.translate(batch.requests)))
+                finally:
+                    self.calls += engine.calls - before
+        self._queue = []
+        return Arrivals(done, [])
+
+    def close(self) -> None:
+        pass
+
+
+# --- the run over all documents -----------------------------------------------------------------
+
+KEEP_PLANNED_ENTRIES = 200_000  # plans held between the count and the run: bounded memory for huge runs
+KEEP_PLANNED_DOCUMENTS = 2_000
+MAX_OPEN = 512
+OPEN_AHEAD = 8  # documents whose lock is taken (and file read) ahead, while others are worked on
+
+
+@dataclass
+class RunReport:
+    summary: Summary  # all documents together
+    documents: list[tuple[str, Summary]]
+    engine: str | None  # as recorded in MT records; None when nothing needed MT
+    workers: str = ""  # where the batches ran, in words (empty: in this process)
+
+
+def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: bool = True,
+                  max_open: int | None = None) -> RunReport:
+    """Pre-translate every document of `runs` with `executor` (LocalExecutor, or the Ray pool of
+    l10n.distributed): count the work of all documents, start the executor only if there is any
+    (so a second run loads no model and ships nothing), then hand out batches, apply each result
+    to its document as it arrives and write each document when it is complete. Ctrl-C or SIGTERM
+    (and any failure the toolkit reports) saves every open document with what has finished, then
+    re-raises."""
+    started = time.monotonic()
+    budget = KEEP_PLANNED_ENTRIES
+    total = 0
+    for run in runs:
+        total += run.prepare(keep=budget > 0)
+        budget -= run.entries
+    summary = Summary()
+    recorded: str | None = None
+    wants_context = False
+    pending = deque(runs)
+    open_runs: list[DocumentRun] = []
+    retry: deque[Batch] = deque()
+    # Open documents hold a lock (a file descriptor) each: enough to give every worker a batch
+    # when each document has one batch out at a time (engines that read context), and no more.
+    max_open = max_open or max(8, min(MAX_OPEN, 2 * executor.capacity * executor.batches_per_call))
+    bar = None
+    interrupts = _Interrupts()
+    writer = Writer()
+    acquired: dict[DocumentRun, object] = {}  # locks taken ahead of `open`: run → future
+    saved_on_error = False
+    key_for = None
+
+    def ensure_started() -> None:
+        nonlocal recorded, wants_context, key_for
+        if recorded is None:
+            recorded, wants_context = executor.start()
+            key_for = key_function(recorded, runs[0].model, runs[0].glossary)
+            interrupts.install()  # again: connecting to a cluster installs a SIGTERM handler of its own
+
+    def take() -> list[Batch]:
+        out: list[Batch] = []
+        while len(out) < executor.batches_per_call:
+            if retry:
+                out.append(retry.popleft())
+                continue
+            batch = next((b for r in open_runs if (b := r.next_batch(batch_size)) is not None), None)
+            if batch is not None:
+                out.append(batch)
+                continue
+            if not pending or len(open_runs) >= max_open:
+                break
+            run = pending.popleft()
+            for following in list(pending)[:OPEN_AHEAD]:
+                if following not in acquired:
+                    acquired[following] = writer.ahead(following.acquire)
+            delta = run.open(acquired.pop(run, None))
+            if bar is not None and delta:
+                bar.total += delta
+                bar.refresh()
+            if not run.jobs:
+                finish(run)
+                continue
+            ensure_started()
+            run.start(recorded, wants_context, key_for)
+            open_runs.append(run)
+        return out
+
+    def finish(run: DocumentRun) -> None:
+        run.close(writer=writer)
+        if run in open_runs:
+            open_runs.remove(run)
+        summary.add(run.summary)
+
+    try:
+        interrupts.install()
+        if total:
+            ensure_started()  # before anything is written: a model or cluster that fails changes nothing
+        bar = _progress(total, progress and total > 0)
+        while True:
+            while recorded is None or executor.in_flight < executor.capacity:  # not started: documents only
+                batches = take()
+                if not batches:
+                    break
+                executor.submit(batches)
+            if not executor.in_flight:
+                if pending or open_runs or retry:
+                    raise RuntimeError("pre-translation stalled with work left")  # a bug, not bad input
+                break
+            arrivals = executor.wait()
+            retry.extend(arrivals.failed)
+            with interrupts.deferred():  # a result is applied whole, or not at all
+                for batch, outputs in arrivals.done:
+                    batch.run.apply(batch, outputs)
+                    if bar is not None:
+                        bar.update(len(batch.jobs))
+                        bar.set_postfix_str(batch.run.name, refresh=False)
+                    if batch.run.finished:
+                        finish(batch.run)
+                if arrivals.error is not None:
+                    raise arrivals.error
+                now = time.monotonic()
+                for run in open_runs:
+                    if run.unsaved and now - run.last_save > SAVE_EVERY_S:
+                        run.save()
+        writer.flush()
+    except (KeyboardInterrupt, L10nError):
+        # Interrupted, or a failure the toolkit knows (generation failed, a worker gone, a catalog
+        # locked by another run): every result applied so far is sound, so it is kept.
+        saved_on_error = True
+        for run in open_runs:
+            run.close(save=True)
+        raise
+    finally:
+        if not saved_on_error:
+            for run in open_runs:  # an unexpected error: nothing half-done is written
+                run.close(save=False)
+        if bar is not None:
+            bar.close()
+        for run, future in acquired.items():  # taken ahead but never opened: released untouched
+            if future.exception() is None:
+                run.close(save=False)
+        try:
+            writer.close()  # every finished catalog is on disk before the run returns or raises
+        finally:
+            interrupts.restore()
+            try:
+                executor.close()
+            finally:
+                summary.model_calls = executor.calls
+                summary.seconds = time.monotonic() - started
+    return RunReport(summary, [(run.name, run.summary) for run in runs], recorded, executor.workers)
+
+
+def pretranslate_document(doc: DocumentPaths, glossary: Glossary, memory: Memory, engine_name: str, model: str,
+                          get_engine: Callable[[], Engine], batch_size: int, lock, refresh: bool = False,
+                          progress: bool = True, summary: Summary | None = None) -> Summary:
+    """Pre-translate one catalog in this process (see `run_documents`)."""
+    run = DocumentRun(doc, glossary, memory, engine_name, model, lock, refresh)
+    report = run_documents([run], LocalExecutor(get_engine), batch_size, progress)
+    if summary is not None:
+        summary.add(report.summary)
+        return summary
+    return report.summary
+
+
+class _Interrupts:
+    """Ctrl-C and SIGTERM during a run (SIGTERM behaves like Ctrl-C: finish cleanly, keep the
+    work): raised as KeyboardInterrupt, except while results are being applied to catalogs, where
+    the interrupt waits until they are applied whole. Only the main thread receives signals."""
+
+    def __init__(self):
+        self.applying = False
+        self.pending = False
+        self._previous: dict = {}
+
+    def install(self) -> None:
+        if not _main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.signal(sig, self._handle)
+            self._previous.setdefault(sig, previous)
+
+    def _handle(self, signum, frame):
+        if self.applying:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextmanager
+    def deferred(self):
+        self.applying = True
+        try:
+            yield
+        finally:
+            self.applying = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        self._previous = {}
 
 
 def _main_thread() -> bool:
@@ -275,11 +710,12 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _progress(total: int, enabled: bool, name: str):
+def _progress(total: int, enabled: bool):
+    """One bar over all documents: segments done / total, segments per second, time left."""
     if not enabled or not sys.stderr.isatty():
         return None
     try:
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, desc=f"MT {name}", unit="seg", file=sys.stderr)
+    return tqdm(total=total, desc="MT", unit="seg", file=sys.stderr, dynamic_ncols=True)

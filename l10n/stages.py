@@ -8,7 +8,7 @@ or knows about command-line flags.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -76,46 +76,58 @@ def update(config: Config, docs: list[DocumentPaths]) -> list[UpdateResult]:
 
 @dataclass
 class PretranslateResult:
-    summary: Summary
+    summary: Summary  # all documents together
     engine: str  # as recorded in MT records
     model: str
     loaded: bool  # whether a model was loaded at all
+    documents: list[tuple[str, Summary]] = field(default_factory=list)  # per document, in order
+    workers: str = ""  # where the model ran, when not in this process (a Ray cluster)
 
 
 def pretranslate(config: Config, docs: list[DocumentPaths], engine: str, options: EngineOptions,
                  refresh: bool = False, progress: bool = True,
-                 on_load: Callable[[str, str], None] | None = None) -> PretranslateResult:
+                 on_load: Callable[[str, str], None] | None = None, ray=None) -> PretranslateResult:
     """Machine-translate what needs it in each catalog (l10n.pretranslate). The engine is loaded
-    only when some entry needs a model; `on_load(engine, model)` is called just before."""
-    from .pretranslate import pretranslate_document
+    only when some entry needs a model; `on_load(engine, model)` is called just before. With `ray`
+    (l10n.distributed.RaySettings) the batches are translated by a pool of Ray workers, each
+    holding one loaded engine; this process alone reads and writes the catalogs."""
+    from .memory import load_memory
+    from .pretranslate import KEEP_PLANNED_DOCUMENTS, DocumentRun, LocalExecutor, key_function, run_documents
 
     glossary = load_project_glossary(config)
-    memory = project_memory(config)
-    loaded = None
-
-    def get_engine():
-        nonlocal loaded
-        if loaded is None:
-            if on_load is not None:
-                on_load(engine, options.model)
-            loaded = engines.load_engine(engine, options)
-        return loaded
-
-    config.writable(config.cache_dir)  # engines cache converted models there
-    label = engine_label(engine, options)
-    summary = Summary()
     for doc in docs:
         if not doc.catalog.exists():
             from .pofile import UPDATE
 
             raise L10nError("no catalog yet", doc.catalog_display, remedy=UPDATE)
+    # Catalogs about to be translated are parsed once, by the memory (up to a bound on memory use).
+    preread: dict = {doc.catalog: None for doc in docs[:KEEP_PLANNED_DOCUMENTS]}
+    memory = load_memory(config.all_catalogs(), config.rel, external_memories(config), keep=preread)
+    config.writable(config.cache_dir)  # engines cache converted models there
+    label = engine_label(engine, options)
+    key_for = key_function(label, options.model, glossary)
+    identity = model_identity(options.model)
+    runs = []
+    for doc in docs:
         config.writable(doc.catalog)
-        pretranslate_document(
-            doc, glossary, memory, label, options.model, get_engine, options.batch_size, _lock(config, doc),
-            refresh=refresh, progress=progress, summary=summary,
-        )
-    return PretranslateResult(summary, loaded.label if loaded is not None else label,
-                              model_identity(options.model), loaded is not None)
+        runs.append(DocumentRun(doc, glossary, memory, label, options.model, _lock(config, doc), refresh,
+                                preread=preread.pop(doc.catalog, None), key_for=key_for, identity=identity))
+
+    if ray is not None:
+        from .distributed import RayExecutor
+
+        # The loader as it is now (a program or a test may have replaced it), for the workers to call.
+        executor = RayExecutor(ray, engines.load_engine, engine, options, on_load=on_load)
+    else:
+        def get_engine():
+            if on_load is not None:
+                on_load(engine, options.model)
+            return engines.load_engine(engine, options)
+
+        executor = LocalExecutor(get_engine)
+    report = run_documents(runs, executor, options.batch_size, progress)
+    return PretranslateResult(report.summary, report.engine or label, model_identity(options.model),
+                              report.engine is not None, report.documents, report.workers)
 
 
 def score(config: Config, docs: list[DocumentPaths]) -> ScoreReport:
@@ -140,9 +152,42 @@ class BuildResult:
         return self.draft or not self.gaps
 
 
-def build(config: Config, docs: list[DocumentPaths], draft: bool = False) -> list[BuildResult]:
-    """Render each document's edition (Markdown, HTML, review page). Without `draft`, a document
-    with fuzzy or untranslated entries is not rendered: its result lists the gaps."""
+@dataclass
+class IndexResult:
+    path: str  # relative to the project
+    written: bool
+    articles: int
+
+
+class BuildResults(list):
+    """The BuildResult of each document, and the contents page of the edition (`index`)."""
+
+    index: IndexResult | None = None
+
+
+def build_index(config: Config) -> IndexResult:
+    """Write the contents page of the published edition (l10n.contents) over all configured
+    documents, whichever were built just now."""
+    from .contents import articles, index_path, render_contents
+    from .pofile import read_catalog
+    from .segment import read_document
+    from .textio import atomic_write
+
+    def load(doc: DocumentPaths):
+        if not doc.catalog.exists():
+            return None, None
+        return (read_document(doc.source, doc.source_display, config.max_source_bytes),
+                read_catalog(doc.catalog, doc.catalog_display))
+
+    entries = articles(config, load)
+    path = config.writable(index_path(config))
+    return IndexResult(config.rel(path), atomic_write(path, render_contents(entries)), len(entries))
+
+
+def build(config: Config, docs: list[DocumentPaths], draft: bool = False) -> BuildResults:
+    """Render each document's edition (Markdown, HTML, review page), then the edition's contents
+    page (`index` of the result). Without `draft`, a document with fuzzy or untranslated entries
+    is not rendered: its result lists the gaps."""
     from .edition import gaps, render_all
     from .pofile import read_catalog
     from .score import segment_scores
@@ -150,7 +195,7 @@ def build(config: Config, docs: list[DocumentPaths], draft: bool = False) -> lis
     from .textio import atomic_write
 
     glossary = load_project_glossary(config)
-    results = []
+    results = BuildResults()
     for doc in docs:
         source = read_document(doc.source, doc.source_display, config.max_source_bytes)
         po = read_catalog(doc.catalog, doc.catalog_display)
@@ -162,6 +207,7 @@ def build(config: Config, docs: list[DocumentPaths], draft: bool = False) -> lis
         paths = {suffix: config.writable(doc.output(suffix)) for suffix in outputs}
         written = [config.rel(paths[s]) for s, content in outputs.items() if atomic_write(paths[s], content)]
         results.append(BuildResult(doc, missing, written, [config.rel(p) for p in paths.values()], draft))
+    results.index = build_index(config)
     return results
 
 
@@ -248,14 +294,6 @@ def external_memories(config: Config):
         paths += sorted(p for p in config.memory_dir.glob("*.tmx") if p.is_file())
     for path in paths:
         yield from pairs(read_tmx(path, config.rel(path)))
-
-
-def project_memory(config: Config):
-    """The translation memory pre-translation uses: reviewed entries of every catalog, then the
-    external memories."""
-    from .memory import load_memory
-
-    return load_memory(config.all_catalogs(), config.rel, external_memories(config))
 
 
 @dataclass

@@ -57,3 +57,50 @@ class FakeEngine:
         latin = " ".join(NON_LATIN.sub(" ", text).split())
         tag = hashlib.sha1(request.source.encode()).hexdigest()[:6]
         return f"{latin} [{tag}]".strip()
+
+# Module-level loaders with the signature of l10n.engines.load_engine: Ray workers import them by
+# name, so a run on a local cluster can use the test engines too.
+
+def _labelled(engine: FakeEngine, name: str, options) -> FakeEngine:
+    from l10n.engines import engine_label
+
+    engine.label = engine_label(name, options)  # recorded as the engine asked for, as a real one would be
+    return engine
+
+
+def load_fake(name, options) -> FakeEngine:
+    return _labelled(FakeEngine(model=options.model, batch_size=options.batch_size), name, options)
+
+
+class SlowEngine(FakeEngine):
+    """Takes a moment per call, so that a run can be interrupted, or a worker killed, part-way."""
+
+    delay_s = 0.15
+
+    def translate(self, batch):
+        import os
+        import time
+
+        time.sleep(float(os.environ.get("FAKE_ENGINE_DELAY_S", self.delay_s)))
+        return super().translate(batch)
+
+
+def load_slow(name, options) -> FakeEngine:
+    return _labelled(SlowEngine(model=options.model, batch_size=options.batch_size), name, options)
+
+
+class ContextEngine(FakeEngine):
+    """Reads context like the llm engine: each output carries a digest of the earlier sentences
+    and examples it was given, so a request built from a different context gives another output."""
+
+    uses_context = True
+    empty_digest = "<" + hashlib.sha1(repr(((), ())).encode()).hexdigest()[:6] + ">"  # no context, no examples
+
+    def translate(self, batch):
+        outputs = super().translate(batch)
+        return [f"{text} <{hashlib.sha1(repr((r.context, r.examples)).encode()).hexdigest()[:6]}>"
+                for text, r in zip(outputs, batch)]
+
+
+def load_context(name, options) -> FakeEngine:
+    return _labelled(ContextEngine(model=options.model, batch_size=options.batch_size), name, options)

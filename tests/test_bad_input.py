@@ -340,7 +340,8 @@ def test_config_unknown_key(reviewed):
     line = line_of(reviewed.pyproject, "batch = 16")
     assert refused(reviewed, "update") == (
         f"pyproject.toml:{line}: unknown key 'batch' in [tool.l10n]; known keys: batch_size, cache_dir, device, "
-        "documents, engine, engines, glossary, max_length, max_source_mb, memories, model, published, source_dir, target_dir, "
+        "documents, engine, engines, glossary, max_length, max_source_mb, memories, model, published, ray, ray_workers, "
+        "source_dir, target_dir, "
         "threads, thresholds"
     )
 
