@@ -297,6 +297,7 @@ class DocumentRun:
         original = fingerprint(po)
         summary = Summary()
         jobs = plan(po, self._key_for, self.memory, self.refresh, summary)
+        record_tm_matches(po, self.memory, summary)
         return data, po, original, jobs, summary
 
     def prepare(self, keep: bool = True) -> int:

@@ -44,12 +44,17 @@ def catalog(project, name):
 
 
 def review_all(project, headline_a: str | None = None):
-    """What a translator does: accept every MT output (and, for a, rewrite the headline)."""
+    """What a translator does: accept every MT output, tidied the way a reviewer would (the test
+    engine's tag dropped, a capital first letter, the sentence closed), and for a, rewrite the
+    headline."""
     for name in DOCS:
         path = catalog(project, name)
         po = polib.pofile(str(path))
         for entry in po:
             entry.flags = [f for f in entry.flags if f != "fuzzy"]
+            text = re.sub(r"\s*\[[0-9a-f]{6}\]$", "", entry.msgstr).strip() or "Text"
+            text = text[0].upper() + text[1:]
+            entry.msgstr = text + ("." if entry.msgid.endswith(("。", "！", "？")) and text[-1] not in ".!?" else "")
             if headline_a and name == "2026-11/a" and entry.msgid == "长春装备制造一路高歌":
                 entry.msgstr = headline_a
         po.save(str(path))
