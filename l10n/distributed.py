@@ -41,6 +41,7 @@ from typing import Callable
 
 from .errors import Advice, ChangeOption, L10nError, ModelUnavailable, TranslationAborted
 from .pretranslate import Arrivals
+from .repair import translate_checked
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 IN_FLIGHT_PER_WORKER = 2  # one call running and one queued behind it: a worker never waits for the driver
@@ -149,6 +150,7 @@ class EngineWorker:
 
     def __init__(self, load: Callable, name: str, options):
         self.engine = None
+        self.repair_rounds = options.repair_rounds  # MT QA and repair run here, beside the engine
         self.error: L10nError | None = None
         try:
             self.engine = load(name, _on_this_node(options))
@@ -167,7 +169,7 @@ class EngineWorker:
             return {"error": self.error, "calls": 0, "pid": os.getpid()}
         before = self.engine.calls
         try:
-            outputs = [self.engine.translate(requests) for requests in batches]
+            outputs = [translate_checked(self.engine, requests, self.repair_rounds) for requests in batches]
         except L10nError as err:
             return {"error": err, "calls": self.engine.calls - before, "pid": os.getpid()}
         return {"outputs": outputs, "calls": self.engine.calls - before, "pid": os.getpid()}

@@ -37,7 +37,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +52,9 @@ from .glossary import Glossary
 from .memory import FUZZY_LIMIT, FUZZY_THRESHOLD, Memory
 from .notes import TMNote, get_notes, set_notes, set_tool_messages, source_hash
 from .pofile import UPDATE, catalog_from_bytes, fingerprint, is_reviewed, write_catalog
-from .script import cjk_leftovers
+from .numbers import source_numbers
+from .qa import Segment, assess_document, describe, parse_allow
+from .repair import Translated, translate_checked
 from .textio import read_bytes
 
 SAVE_EVERY_S = 20.0
@@ -87,16 +89,26 @@ class Summary:
     terms_ok: int = 0
     model_calls: int = 0
     seconds: float = 0.0
-    flagged: list[str] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)  # sources whose MT output MT QA flags
+    qa_checked: int = 0  # MT outputs checked (this run's)
+    qa_problems: Counter = field(default_factory=Counter)  # check id → outputs it flags
+    repaired: int = 0  # outputs given back to the engine at least once
+    repair_rounds: int = 0  # repair rounds in all
 
     @property
     def term_rate(self) -> float | None:
         return self.terms_ok / self.terms_total if self.terms_total else None
 
+    @property
+    def qa_passed(self) -> int:
+        return self.qa_checked - len(self.flagged)
+
     def add(self, other: "Summary") -> None:
-        for name in ("translated", "from_memory", "skipped", "refreshed", "terms_total", "terms_ok", "model_calls"):
+        for name in ("translated", "from_memory", "skipped", "refreshed", "terms_total", "terms_ok", "model_calls",
+                     "qa_checked", "repaired", "repair_rounds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.flagged += other.flagged
+        self.qa_problems.update(other.qa_problems)
 
     def brief(self) -> str:
         """One line for one document among many."""
@@ -105,7 +117,7 @@ class Summary:
             parts.append(f"{self.refreshed} MT records refreshed")
         parts += [f"{self.from_memory} from memory", f"{self.skipped} skipped"]
         if self.flagged:
-            parts.append(f"{len(self.flagged)} flagged")
+            parts.append(f"{len(self.flagged)} flagged by MT QA")
         if self.term_rate is not None:
             parts.append(f"terms {100 * self.term_rate:.0f}%")
         return ", ".join(parts)
@@ -118,6 +130,10 @@ class Summary:
             f"shown fuzzy memory matches (≥ {FUZZY_THRESHOLD}%): {self.tm_matched}",
             f"skipped (reviewed, or MT already recorded for this model and glossary): {self.skipped}",
             f"glossary term success: {rate}",
+            "MT QA pass rate: " + (f"{100 * self.qa_passed / self.qa_checked:.1f}% ({self.qa_passed}/{self.qa_checked}"
+                                   + (f"; flagged: {', '.join(f'{c} {n}' for c, n in self.qa_problems.most_common())}"
+                                      if self.qa_problems else "") + ")" if self.qa_checked else "n/a (no MT output)"),
+            f"repaired: {self.repaired} output(s) given back to the engine, {self.repair_rounds} round(s) in all",
             f"model calls: {self.model_calls}; time: {self.seconds:.1f} s",
         ]
 
@@ -186,9 +202,11 @@ def build_request(entry: polib.POEntry, glossary: Glossary, memory: Memory, want
     """What the engine is given for one entry: the source, its glossary terms and, for engines
     that use them, the earlier sentences of the document as they stand now (reviewed msgstr, else
     recorded MT) and similar reviewed examples from memory."""
-    terms = tuple(TermHint(m.term.zh, m.term.en, m.start, m.end) for m in glossary.find(entry.msgid))
+    terms = tuple(TermHint(m.term.zh, m.term.en, m.start, m.end, m.term.variants) for m in glossary.find(entry.msgid))
+    numbers = tuple((n.written, n.english) for n in source_numbers(entry.msgid) if n.english)
+    block = get_notes(entry).block
     if not wants_context:
-        return TranslationRequest(entry.msgid, terms)
+        return TranslationRequest(entry.msgid, terms, numbers=numbers, block=block)
     i = position[entry.msgid]
     context = []
     for earlier in reversed(order[max(0, i - 8):i]):
@@ -197,40 +215,69 @@ def build_request(entry: polib.POEntry, glossary: Glossary, memory: Memory, want
             context.append((earlier.msgid, translation))
         if len(context) == 3:
             break
-    return TranslationRequest(entry.msgid, terms, tuple(reversed(context)), tuple(memory.similar(entry.msgid, 3)))
+    return TranslationRequest(entry.msgid, terms, tuple(reversed(context)), tuple(memory.similar(entry.msgid, 3)),
+                              numbers, block)
 
 
-def apply_output(job: Job, output: str, key: str, glossary: Glossary, summary: Summary) -> None:
+def apply_output(job: Job, output: Translated, key: str, summary: Summary) -> None:
+    """Record one MT output (and the repair rounds it took) on its entry; an entry whose msgstr is
+    to be MT gets it, fuzzy. MT QA of the output is recorded with the whole document in view
+    (`record_mt_qa`)."""
     entry = job.entry
-    output = " ".join(output.split())
+    text = " ".join(output.text.split())
     notes = get_notes(entry)
-    notes.mt = output
-    notes.mt_key = key
+    notes.mt, notes.mt_key, notes.mt_rounds, notes.mt_qa = text, key, output.rounds, ()
     notes.origin = ""
     if job.replace_msgstr:  # the borrowed MT it replaces is of an earlier source: no longer needed
         notes.mt_previous, notes.mt_previous_key = None, ""
     set_notes(entry, notes)
-    matches = glossary.find(entry.msgid)
-    missing = glossary.missing(entry.msgid, output)
-    summary.terms_total += len(matches)
-    summary.terms_ok += len(matches) - len(missing)
+    if output.rounds:
+        summary.repaired += 1
+        summary.repair_rounds += output.rounds
     if not job.replace_msgstr:
         summary.refreshed += 1
         return
     summary.translated += 1
-    entry.msgstr = output
+    entry.msgstr = text
     entry.fuzzy = True
-    messages = []
-    if missing:
-        names = "; ".join(f"{m.term.zh} → {m.term.en}" for m in dict.fromkeys(missing))
-        messages.append(f"MT missed glossary terms: {names}")
-    if cjk_leftovers(output):
-        messages.append("MT output still has Chinese characters or full-width punctuation")
-    if not output:
-        messages.append("MT produced no output")
-    if messages:
-        summary.flagged.append(entry.msgid)
-    set_tool_messages(entry, messages)
+
+
+def record_mt_qa(po: polib.POFile, entries: list[polib.POEntry], glossary: Glossary, summary: Summary) -> None:
+    """MT QA (l10n.qa) of the MT outputs of `entries`, read in document order with the catalog as
+    it stands (each earlier entry by its msgstr, or its MT): what it finds goes into the MT record
+    (`#. MT-QA:`), and a flagged entry that holds the MT output says so in a `# l10n:` line. The
+    entry stays fuzzy either way."""
+    if not entries:
+        return
+    wanted = {id(e) for e in entries}
+    segments, positions = [], []
+    for entry in po:
+        if entry.obsolete:
+            continue
+        notes = get_notes(entry)
+        mine = id(entry) in wanted
+        target = notes.mt if mine and notes.mt is not None else entry.msgstr
+        if not target and not mine:
+            continue
+        allow, _ = parse_allow(entry.tcomment or "")
+        segments.append(Segment(entry.msgid, target or "", notes.block, allow))
+        positions.append(entry if mine else None)
+    for entry, assessment in zip(positions, assess_document(segments, glossary)):
+        if entry is None:
+            continue
+        notes = get_notes(entry)
+        notes.mt_qa = tuple(describe(f) for f in assessment.findings)
+        set_notes(entry, notes)
+        summary.qa_checked += 1
+        summary.terms_total += assessment.terms_needed
+        summary.terms_ok += assessment.terms_found
+        checks = list(dict.fromkeys(f.check for f in assessment.findings))
+        if checks:
+            summary.flagged.append(entry.msgid)
+            summary.qa_problems.update(checks)
+        holds_mt = entry.msgstr == notes.mt and not is_reviewed(entry)
+        set_tool_messages(entry, [f"MT QA flagged this output ({', '.join(checks)}): see the MT-QA notes"]
+                          if checks and holds_mt else [])
 
 
 # --- one catalog through a run --------------------------------------------------------------------
@@ -287,6 +334,7 @@ class DocumentRun:
         self.unsaved = False
         self.last_save = 0.0
         self._opened_at = 0.0
+        self._unchecked: list[polib.POEntry] = []  # entries given MT output not yet checked
 
     def _read(self) -> tuple[bytes, polib.POFile, tuple, list[Job], Summary]:
         if self._preread is not None:
@@ -372,14 +420,21 @@ class DocumentRun:
         self._in_flight += 1
         return batch
 
-    def apply(self, batch: Batch, outputs: list[str]) -> None:
+    def apply(self, batch: Batch, outputs: list[Translated]) -> None:
         if len(outputs) != len(batch.jobs):
             raise L10nError(f"engine returned {len(outputs)} outputs for {len(batch.jobs)} segments", self.model)
         for job, output in zip(batch.jobs, outputs):
-            apply_output(job, output, self._key_for(job.entry.msgid), self.glossary, self.summary)
+            apply_output(job, output, self._key_for(job.entry.msgid), self.summary)
+            self._unchecked.append(job.entry)
         self._in_flight -= 1
         self._applied += len(batch.jobs)
         self.unsaved = True
+
+    def _check_mt(self) -> None:
+        """MT QA of the outputs applied since the last save, with the document as it stands."""
+        if self.po is not None and self._unchecked:
+            record_mt_qa(self.po, self._unchecked, self.glossary, self.summary)
+        self._unchecked = []
 
     @property
     def finished(self) -> bool:
@@ -390,6 +445,7 @@ class DocumentRun:
         is left exactly as it is."""
         if self.po is None:
             return
+        self._check_mt()
         if fingerprint(self.po) != self._original:
             write_catalog(self.po, self.doc.catalog)
         self.unsaved = False
@@ -397,6 +453,8 @@ class DocumentRun:
 
     def close(self, save: bool = True, writer: "Writer | None" = None) -> None:
         """Write the catalog (if it changed) and release its lock: here, or on `writer`'s threads."""
+        if save:
+            self._check_mt()
         po, original, path, lock, locked = self.po, self._original, self.doc.catalog, self._lock, self._locked
         self.po, self._locked = None, False
         self._order, self._position = [], {}
@@ -471,8 +529,9 @@ class LocalExecutor:
     capacity = 1  # calls in flight
     batches_per_call = 1
 
-    def __init__(self, get_engine: Callable[[], Engine]):
+    def __init__(self, get_engine: Callable[[], Engine], repair_rounds: int = 0):
         self._get_engine = get_engine
+        self.repair_rounds = repair_rounds
         self._engine: Engine | None = None
         self._queue: list[list[Batch]] = []
         self.calls = 0
@@ -496,7 +555,7 @@ class LocalExecutor:
             for batch in batches:
                 before = engine.calls
                 try:
-                    done.append((batch, engine.translate(batch.requests)))
+                    done.append((batch, translate_checked(engine, batch.requests, self.repair_rounds)))
                 finally:
                     self.calls += engine.calls - before
         self._queue = []
@@ -653,16 +712,21 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
     return RunReport(summary, [(run.name, run.summary) for run in runs], recorded, executor.workers)
 
 
-def pretranslate_document(doc: DocumentPaths, glossary: Glossary, memory: Memory, engine_name: str, model: str,
-                          get_engine: Callable[[], Engine], batch_size: int, lock, refresh: bool = False,
-                          progress: bool = True, summary: Summary | None = None) -> Summary:
-    """Pre-translate one catalog in this process (see `run_documents`)."""
-    run = DocumentRun(doc, glossary, memory, engine_name, model, lock, refresh)
-    report = run_documents([run], LocalExecutor(get_engine), batch_size, progress)
-    if summary is not None:
-        summary.add(report.summary)
-        return summary
-    return report.summary
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _progress(total: int, enabled: bool):
+    """One bar over all documents: segments done / total, segments per second, time left."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc="MT", unit="seg", file=sys.stderr, dynamic_ncols=True)
 
 
 class _Interrupts:

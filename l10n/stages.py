@@ -124,7 +124,7 @@ def pretranslate(config: Config, docs: list[DocumentPaths], engine: str, options
                 on_load(engine, options.model)
             return engines.load_engine(engine, options)
 
-        executor = LocalExecutor(get_engine)
+        executor = LocalExecutor(get_engine, options.repair_rounds)
     report = run_documents(runs, executor, options.batch_size, progress)
     return PretranslateResult(report.summary, report.engine or label, model_identity(options.model),
                               report.engine is not None, report.documents, report.workers)

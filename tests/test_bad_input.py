@@ -341,7 +341,7 @@ def test_config_unknown_key(reviewed):
     assert refused(reviewed, "update") == (
         f"pyproject.toml:{line}: unknown key 'batch' in [tool.l10n]; known keys: batch_size, cache_dir, device, "
         "documents, engine, engines, glossary, max_length, max_source_mb, memories, model, published, ray, ray_workers, "
-        "source_dir, target_dir, "
+        "repair_rounds, source_dir, target_dir, "
         "threads, thresholds"
     )
 

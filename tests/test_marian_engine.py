@@ -10,7 +10,8 @@ from l10n.errors import ModelUnavailable
 
 def test_pretranslate_with_a_local_model_fills_the_catalog(project, tiny_marian):
     project.run("update")
-    result = project.run("pretranslate", "--model", str(tiny_marian), "--beams", "2", "--max-length", "24", "--batch-size", "16")
+    result = project.run("pretranslate", "--model", str(tiny_marian), "--beams", "2", "--max-length", "24", "--batch-size", "16",
+                         "--repair-rounds", "0")
     assert result.code == 0, result.err
     po = polib.pofile(str(project.po))
     active = [e for e in po if not e.obsolete]
@@ -18,9 +19,12 @@ def test_pretranslate_with_a_local_model_fills_the_catalog(project, tiny_marian)
     assert all(notes.get_notes(e).mt is not None and "fuzzy" in e.flags for e in active)
     assert po.metadata["X-MT-Model"] == tiny_marian.name
     assert "model calls: 5" in result.out  # 74 entries, batches of 16
-    # random weights miss the glossary: those entries say which terms are missing
-    flagged = [e for e in active if any(m.startswith("MT missed glossary terms") for m in notes.tool_messages(e))]
+    # random weights miss the glossary: MT QA names the missing terms in the MT record, and the
+    # translator's comment points there
+    flagged = [e for e in active if any(f.startswith("[glossary] ") for f in notes.get_notes(e).mt_qa)]
     assert flagged
+    assert all(any(m.startswith("MT QA flagged this output (") for m in notes.tool_messages(e)) for e in flagged)
+    assert "MT QA pass rate: " in result.out
     second = project.run("pretranslate", "--model", str(tiny_marian))
     assert "no entry needs MT; no model loaded" in second.out
 
@@ -76,7 +80,7 @@ def test_ct2_engine_through_the_cli_matches_marian(tmp_path, tiny_marian):
         project.run("update")
         ct2_only = ("--quantization", "float32") if engine == "ct2" else ()
         result = project.run("pretranslate", "--engine", engine, "--model", str(tiny_marian), "--beams", "1",
-                             "--max-length", "24", *ct2_only)
+                             "--max-length", "24", "--repair-rounds", "0", *ct2_only)
         assert result.code == 0, result.err
         po = polib.pofile(str(project.po))
         assert po.metadata["X-MT-Engine"] == {"marian": "marian", "ct2": "ct2-float32"}[engine]
@@ -86,7 +90,8 @@ def test_ct2_engine_through_the_cli_matches_marian(tmp_path, tiny_marian):
     # The quantization is part of the MT record: the same quantization again has nothing to do,
     # another one re-translates every unreviewed entry.
     project = make_project(tmp_path / "ct2")
-    common = ("pretranslate", "--engine", "ct2", "--model", str(tiny_marian), "--beams", "1", "--max-length", "24")
+    common = ("pretranslate", "--engine", "ct2", "--model", str(tiny_marian), "--beams", "1", "--max-length", "24",
+              "--repair-rounds", "0")
     again = project.run(*common, "--quantization", "float32")
     assert again.code == 0 and "no entry needs MT; no model loaded" in again.out
     switched = project.run(*common, "--quantization", "int8")
@@ -149,3 +154,18 @@ def test_gguf_file_with_a_seq2seq_engine_points_to_the_llm_engine(tmp_path):
     with pytest.raises(ModelUnavailable) as info:
         load_engine("marian", MarianOptions(model=str(weights)))
     assert "a file, not a model directory" in str(info.value)
+
+
+def test_repair_gives_failing_outputs_back_for_the_n_best_list(project, tiny_marian):
+    """With repair rounds, outputs that fail MT QA are replaced by a hypothesis of the n-best list
+    with fewer findings where there is one; the rounds are recorded and counted."""
+    project.run("update")
+    result = project.run("pretranslate", "--model", str(tiny_marian), "--beams", "2", "--max-length", "24",
+                         "--batch-size", "16", "--repair-rounds", "1")
+    assert result.code == 0, result.err
+    po = polib.pofile(str(project.po))
+    records = [notes.get_notes(e) for e in po if not e.obsolete]
+    repaired = [r for r in records if r.mt_rounds == 1]
+    assert repaired and all(r.mt_rounds in (0, 1) for r in records)
+    assert f"repaired: {len(repaired)} output(s) given back to the engine, {len(repaired)} round(s) in all" in result.out
+    assert "model calls: 10" in result.out  # 5 batches, and one n-best call for the failing ones of each

@@ -76,8 +76,11 @@ def test_term_failures_stay_fuzzy_and_are_named(project, monkeypatch):
     entry = entries(project)["中车长客打造的复兴号亚智能动车组。"]
     assert "fuzzy" in entry.flags
     assert "Fuxing" not in entry.msgstr
-    assert notes.tool_messages(entry) == ["MT missed glossary terms: 复兴号 → Fuxing"]
+    record = notes.get_notes(entry)
+    assert "[glossary] 复兴号 must be translated as 'Fuxing' (glossary.csv:15)" in record.mt_qa
+    assert notes.tool_messages(entry)[0].startswith("MT QA flagged this output (glossary")
     assert "glossary term success: 9" in result.out and "100.0%" not in result.out
+    assert "MT QA pass rate: " in result.out and "glossary " in result.out.split("MT QA pass rate: ")[1]
 
 
 def test_memory_hit_reused_without_model_call(tmp_path, fake_engine):
@@ -210,7 +213,59 @@ def test_pretranslation_keeps_a_translators_allow_comment(project, monkeypatch):
     assert result.code == 0, result.err
     entry = entries(project)[caption]
     assert "model=another-model" in notes.get_notes(entry).mt_key      # the entry was translated again
-    assert entry.tcomment.split("\n") == [
-        "l10n: allow glossary — the train's name stays in pinyin elsewhere",
-        "l10n: MT missed glossary terms: 复兴号 → Fuxing",
-    ]
+    lines = entry.tcomment.split("\n")
+    assert lines[0] == "l10n: allow glossary — the train's name stays in pinyin elsewhere"
+    # the translator allowed the glossary miss: MT QA honours it (the test engine's output still
+    # ends without a full stop, which it names)
+    assert lines[1:] == ["l10n: MT QA flagged this output (final-punctuation): see the MT-QA notes"]
+    assert not any(f.startswith("[glossary]") for f in notes.get_notes(entry).mt_qa)
+
+
+def test_pretranslate_repairs_what_mt_qa_flags_and_records_the_rounds(project, monkeypatch):
+    import l10n.engines
+
+    made = []
+
+    def load(name, options):
+        made.append(FakeEngine(model=options.model, drop=("复兴号",), repairs=True))
+        return made[-1]
+
+    monkeypatch.setattr(l10n.engines, "load_engine", load)
+    project.run("update")
+    result = project.run("pretranslate")
+    assert result.code == 0, result.err
+    entry = entries(project)["中车长客打造的复兴号亚智能动车组。"]
+    record = notes.get_notes(entry)
+    assert "Fuxing" in entry.msgstr and record.mt == entry.msgstr and record.mt_rounds == 1
+    assert not any(f.startswith("[glossary]") for f in record.mt_qa)
+    assert "#. MT-rounds: 1" in project.po.read_text(encoding="utf-8")
+    assert "repaired: " in result.out and "repaired: 0 " not in result.out
+    # without repair rounds the same miss stays, flagged
+    project2 = project.root.parent / "again"
+    from tests.conftest import make_project
+
+    again = make_project(project2)
+    again.run("update")
+    assert again.run("pretranslate", "--repair-rounds", "0").code == 0
+    record = notes.get_notes(entries(again)["中车长客打造的复兴号亚智能动车组。"])
+    assert record.mt_rounds == 0 and any(f.startswith("[glossary] 复兴号") for f in record.mt_qa)
+
+
+def test_requests_carry_the_numbers_english_and_the_block_kind(project, monkeypatch):
+    import l10n.engines
+
+    seen: list[TranslationRequest] = []
+
+    class Recording(FakeEngine):
+        def translate(self, batch):
+            seen.extend(batch)
+            return super().translate(batch)
+
+    monkeypatch.setattr(l10n.engines, "load_engine", lambda n, o: Recording())
+    project.run("update")
+    project.run("pretranslate")
+    request = next(r for r in seen if r.source == "投产后预计当年可实现产值5000万元！")
+    assert request.numbers == (("5000万元", "50 million yuan"),)
+    assert request.block == "paragraph"
+    headline = next(r for r in seen if r.source == "奋力提升挺“脊梁”")
+    assert headline.block == "headline"

@@ -63,6 +63,8 @@ class EngineOptions:
     max_length: int = _opt(256, "maximum tokens per input and output", range=(8, 4096))
     device: str = _opt("auto", "where to run the model", choices=("auto", "cpu", "cuda"))
     threads: int = _opt(0, "CPU threads (0: the machine's)", range=(0, 1024))
+    repair_rounds: int = _opt(1, "MT QA: rounds in which an output that fails is given back to the engine "
+                                 "(0: check only)", range=(0, 5))
     # Not an option a user sets: where conversions are cached (the project's cache folder).
     cache_dir: str = field(default=".l10n-cache", metadata={"flag": False, "internal": True})
 

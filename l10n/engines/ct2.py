@@ -177,10 +177,18 @@ class CTranslate2Engine:
         return self.tokenizer.convert_ids_to_tokens(ids)
 
     def translate(self, batch: Sequence[TranslationRequest]) -> list[str]:
+        return [hypotheses[0] for hypotheses in self._generate(batch, 1)]
+
+    def revise(self, batch: Sequence[TranslationRequest], outputs: Sequence[str],
+               problems: Sequence[Sequence[str]]) -> list[list[str]]:
+        """The n-best list of each segment; the caller picks the one that passes MT QA."""
+        return self._generate(batch, max(2, self.options.beams))
+
+    def _generate(self, batch: Sequence[TranslationRequest], hypotheses: int) -> list[list[str]]:
         if not batch:
             return []
         tokens = [self._tokens(inject_terms(r)) for r in batch]
-        results: list[str] = [""] * len(batch)
+        results: list[list[str]] = [[] for _ in batch]
         # Longest first, so each chunk holds inputs of similar length (less padding).
         order = longest_first(tokens, key=len)
         size = max(1, self.options.batch_size)
@@ -194,7 +202,8 @@ class CTranslate2Engine:
                 self.calls += 1
                 output = self.translator.translate_batch(
                     [tokens[i] for i in chunk],
-                    beam_size=max(1, self.options.beams),
+                    beam_size=max(self.options.beams, hypotheses),
+                    num_hypotheses=hypotheses,
                     max_decoding_length=max_decoding,
                     # With inter > 1 the chunk is split so that its parts decode in parallel,
                     # one per worker (see `thread_layout`).
@@ -204,9 +213,11 @@ class CTranslate2Engine:
             except (RuntimeError, MemoryError) as err:
                 raise generation_failed(err, self.model_id) from None
             for i, result in zip(chunk, output):
-                ids = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
-                text = self.tokenizer.decode(ids, skip_special_tokens=True)
-                results[i] = " ".join(text.split())
+                texts = []
+                for hypothesis in result.hypotheses:
+                    ids = self.tokenizer.convert_tokens_to_ids(hypothesis)
+                    texts.append(" ".join(self.tokenizer.decode(ids, skip_special_tokens=True).split()))
+                results[i] = texts
         return results
 
 

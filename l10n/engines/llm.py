@@ -81,6 +81,21 @@ def build_messages(request: TranslationRequest, n_context: int, n_examples: int,
     return messages
 
 
+REVISE_HEAD = "Your translation has these problems:"
+REVISE_TAIL = "Correct them and give the whole translation again, and nothing else."
+
+
+def revision_messages(request: TranslationRequest, n_context: int, n_examples: int, previous: str,
+                      problems: Sequence[str]) -> list[dict]:
+    """The conversation that asks again: the first request, the earlier answer, and a turn that
+    names what MT QA found wrong with it (l10n.repair)."""
+    messages = build_messages(request, n_context, n_examples)
+    messages.append({"role": "assistant", "content": previous})
+    listed = "\n".join(f"- {problem}" for problem in problems)
+    messages.append({"role": "user", "content": f"{REVISE_HEAD}\n{listed}\n{REVISE_TAIL}"})
+    return messages
+
+
 _PREAMBLE = re.compile(
     r"^\s*(?:\*\*)?(?:"
     r"(?:sure|certainly|okay|of course)[.!,]\s*"  # "Sure! ", "Certainly, "
@@ -277,6 +292,22 @@ class LLMEngine:
                     again = clean_output(text)
                     if again and (not has_cjk_letters(again) or not results[i]):
                         results[i] = again
+        return results
+
+    def revise(self, batch: Sequence[TranslationRequest], outputs: Sequence[str],
+               problems: Sequence[Sequence[str]]) -> list[list[str]]:
+        """A follow-up turn per segment naming what is wrong with its answer; one new answer each."""
+        results: list[list[str]] = [[] for _ in batch]
+        size = max(1, self.options.batch_size)
+        order = longest_first(batch, key=lambda r: len(r.source))
+        for start in range(0, len(order), size):
+            chunk = order[start:start + size]
+            texts = self._generate(
+                [revision_messages(batch[i], self.n_context, self.n_examples, outputs[i], problems[i]) for i in chunk],
+                max(self.max_new_tokens(batch[i].source) for i in chunk))
+            for i, text in zip(chunk, texts):
+                answer = clean_output(text)
+                results[i] = [answer] if answer else []
         return results
 
     def _generate(self, conversations: list[list[dict]], max_new_tokens: int) -> list[str]:
