@@ -134,11 +134,25 @@ def make_sample(root: Path, catalog: bool = True, published: bool = False) -> Pr
     return project
 
 
-def sample_segments():
-    """The sample text's segments, as the toolkit segments it."""
+def set_threshold(project: Project, name: str, value: str) -> int:
+    """Set one threshold of [tool.l10n.thresholds] (the text after `name = `); returns its line."""
+    lines = project.pyproject.read_text(encoding="utf-8").split("\n")
+    table = lines.index("[tool.l10n.thresholds]")
+    number = next(i for i in range(table + 1, len(lines)) if lines[i].split("=")[0].strip() == name)
+    lines[number] = f"{name} = {value}"
+    project.pyproject.write_text("\n".join(lines), encoding="utf-8")
+    return number + 1
+
+
+def sample_document():
+    """The sample text as the toolkit segments it (blocks ▸ segments)."""
     from l10n.segment import segment_text
 
-    return segment_text(SAMPLE_SOURCE.read_text(encoding="utf-8"), "sample").segments()
+    return segment_text(SAMPLE_SOURCE.read_text(encoding="utf-8"), f"source/zh/{SAMPLE_DOC}.txt")
+
+
+def sample_segments():
+    return sample_document().segments()
 
 
 @pytest.fixture
