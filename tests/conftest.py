@@ -118,8 +118,8 @@ def make_project(root: Path, text: str | None = None, glossary: bool = True, pub
 
 def make_sample(root: Path, catalog: bool = True, published: bool = False) -> Project:
     """A copy of the sample project under `root`: its source, glossary and configuration (with its
-    mt-quality thresholds), and with `catalog` its reviewed catalog. `published` lists the
-    document in `published`, as the sample project itself does."""
+    mt-quality thresholds), and with `catalog` its reviewed catalog. The sample project publishes
+    its document; with `published` false (the default, as for make_project) the copy does not."""
     for path in (SAMPLE_SOURCE, SAMPLE_GLOSSARY, SAMPLE / "pyproject.toml", *((SAMPLE_CATALOG,) if catalog else ())):
         target = root / path.relative_to(SAMPLE)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -135,10 +135,14 @@ def make_sample(root: Path, catalog: bool = True, published: bool = False) -> Pr
 
 
 def set_threshold(project: Project, name: str, value: str) -> int:
-    """Set one threshold of [tool.l10n.thresholds] (the text after `name = `); returns its line."""
+    """Set one threshold of [tool.l10n.thresholds] (the text after `name = `), adding the line if
+    the table lacks it; returns its line number."""
     lines = project.pyproject.read_text(encoding="utf-8").split("\n")
     table = lines.index("[tool.l10n.thresholds]")
-    number = next(i for i in range(table + 1, len(lines)) if lines[i].split("=")[0].strip() == name)
+    number = next((i for i in range(table + 1, len(lines)) if lines[i].split("=")[0].strip() == name), None)
+    if number is None:
+        number = table + 1
+        lines.insert(number, "")
     lines[number] = f"{name} = {value}"
     project.pyproject.write_text("\n".join(lines), encoding="utf-8")
     return number + 1
