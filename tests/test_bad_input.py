@@ -1,6 +1,8 @@
 """Bad input, through the command line: one `path:line: message` line on stderr, a non-zero exit
 (2 for unusable input), and no file touched. Inputs that are only unusual (BOM, CRLF, a catalog
 re-wrapped by msgcat, quoted CSV fields) are accepted and change nothing.
+
+The tests run on the sample project (tests/data/sample); lines and texts are read from its files.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from l10n.notes import get_notes
 from l10n.pofile import read_catalog
 from l10n.checks import REGISTRY
 from l10n.glossary import Glossary, Term
-from tests.conftest import ARTICLE, ROOT, Project, make_project
+from tests.conftest import (SAMPLE_CATALOG, SAMPLE_DOC, SAMPLE_GLOSSARY, SAMPLE_SOURCE, Project, make_project,
+                            make_sample, sample_segments, set_threshold)
 from tests.fake_engine import FakeEngine
 
-CATALOG = ROOT / "target" / "en" / "changchun-equipment.po"
-PO = "target/en/changchun-equipment.po"
-SRC = "source/zh/changchun-equipment.txt"
+CATALOG = SAMPLE_CATALOG
+PO = f"target/en/{SAMPLE_DOC}.po"
+SRC = f"source/zh/{SAMPLE_DOC}.txt"
 MODEL = "Helsinki-NLP/opus-mt-zh-en"
 LOADING = re.compile(r"loading \w+ model .+ …")
 PO_SYNTAX_HINT = (
@@ -75,24 +78,39 @@ def line_of(path: Path, needle: str) -> int:
     raise AssertionError(needle)
 
 
+def edit_msgstr(project: Project, msgid: str, old: str, new: str) -> None:
+    po = polib.pofile(str(project.po))
+    entry = po.find(msgid)
+    assert entry.msgstr.count(old) == 1, (old, entry.msgstr)
+    entry.msgstr = entry.msgstr.replace(old, new)
+    po.save(str(project.po))
+
+
 @pytest.fixture
 def reviewed(tmp_path) -> Project:
     """A published project with the reviewed catalog and its built edition."""
-    project = make_project(tmp_path, published=True)
-    shutil.copy(CATALOG, project.po)
+    project = make_sample(tmp_path, published=True)
     assert project.run("build").code == 0
     return project
 
 
-ARTICLE_TEXT = ARTICLE.read_text(encoding="utf-8")
+SOURCE_TEXT = SAMPLE_SOURCE.read_text(encoding="utf-8")
+FIRST = next(e for e in polib.pofile(str(CATALOG)))  # the first entry: 'msgid "…"' / 'msgstr "…"' on one line each
+# A one-sentence paragraph, on a line of its own, and its reviewed translation
+SENTENCE = next(s.text for s in sample_segments() if s.kind == "paragraph")
+TRANSLATION = polib.pofile(str(CATALOG)).find(SENTENCE).msgstr
+EDITED = SENTENCE[:-2] + "快" + SENTENCE[-1]
+# The caption, and a glossary term in it
+CAPTION = next(s.text for s in sample_segments() if s.kind == "caption")
+TERM, TERM_EN = "自动化码头", "automated terminal"
 
 
 # --- source text -----------------------------------------------------------------------
 
 def test_source_gb18030(reviewed):
-    reviewed.source.write_bytes(ARTICLE_TEXT.encode("gb18030"))
-    first = next(n for n, line in enumerate(ARTICLE_TEXT.split("\n"), start=1) if line.strip())
-    byte = ARTICLE_TEXT.strip()[0].encode("gb18030")[0]
+    reviewed.source.write_bytes(SOURCE_TEXT.encode("gb18030"))
+    first = next(n for n, line in enumerate(SOURCE_TEXT.split("\n"), start=1) if line.strip())
+    byte = SOURCE_TEXT.strip()[0].encode("gb18030")[0]
     assert refused(reviewed, "update") == (
         f"{SRC}:{first}: invalid UTF-8 (byte 0x{byte:02x}): it looks like GBK/GB18030; convert it with "
         f"`iconv -f GB18030 -t UTF-8 {SRC} > fixed.txt`"
@@ -101,7 +119,7 @@ def test_source_gb18030(reviewed):
 
 
 def test_source_utf8_bom_is_accepted(reviewed):
-    reviewed.source.write_bytes(b"\xef\xbb\xbf" + ARTICLE.read_bytes())
+    reviewed.source.write_bytes(b"\xef\xbb\xbf" + SAMPLE_SOURCE.read_bytes())
     before = snapshot(reviewed)
     result = reviewed.run("update")
     assert (result.code, result.err) == (0, "")
@@ -115,18 +133,18 @@ def test_source_bom_before_text_on_line_one(tmp_path):
     project.source.write_bytes(b"\xef\xbb\xbf" + project.source.read_bytes())
     assert project.run("update").code == 0
     po = read_catalog(project.po, PO)
-    assert [(e.msgid, e.occurrences) for e in po][0] == ("标题一", [(SRC, "1")])
+    assert [(e.msgid, e.occurrences) for e in po][0] == ("标题一", [(f"source/zh/{project.doc}.txt", "1")])
 
 
 def test_source_crlf_is_accepted_with_the_same_line_numbers(tmp_path_factory, reviewed):
-    lf = make_project(tmp_path_factory.mktemp("lf"))
-    crlf = make_project(tmp_path_factory.mktemp("crlf"))
-    crlf.source.write_bytes(ARTICLE.read_bytes().replace(b"\n", b"\r\n"))
+    lf = make_sample(tmp_path_factory.mktemp("lf"), catalog=False)
+    crlf = make_sample(tmp_path_factory.mktemp("crlf"), catalog=False)
+    crlf.source.write_bytes(SAMPLE_SOURCE.read_bytes().replace(b"\n", b"\r\n"))
     assert lf.run("update").code == 0 and crlf.run("update").code == 0
     occurrences = lambda p: [(e.msgid, e.occurrences) for e in read_catalog(p.po, PO)]  # noqa: E731
     assert occurrences(crlf) == occurrences(lf)
     # and a reviewed catalog is left exactly as it is
-    reviewed.source.write_bytes(ARTICLE.read_bytes().replace(b"\n", b"\r\n"))
+    reviewed.source.write_bytes(SAMPLE_SOURCE.read_bytes().replace(b"\n", b"\r\n"))
     before = snapshot(reviewed)
     result = reviewed.run("update")
     assert (result.code, result.err) == (0, "")
@@ -146,9 +164,9 @@ def test_source_binary_png(reviewed):
 
 
 def test_source_nul_byte(reviewed):
-    data = ARTICLE_TEXT.replace("一路高歌，捷报频传！", "一路高歌，\x00捷报频传！").encode("utf-8")
+    data = SOURCE_TEXT.replace(SENTENCE, SENTENCE[:2] + "\x00" + SENTENCE[2:]).encode("utf-8")
     reviewed.source.write_bytes(data)
-    line = line_of(ARTICLE, "一路高歌，捷报频传！")
+    line = line_of(SAMPLE_SOURCE, SENTENCE)
     offset = data.index(b"\x00")
     assert refused(reviewed, "update") == (
         f"{SRC}:{line}: NUL byte at offset {offset}: this is a binary file, not a UTF-8 source text"
@@ -168,29 +186,29 @@ def test_source_over_the_size_limit(reviewed):
 # --- PO files --------------------------------------------------------------------------
 
 def test_po_unterminated_string(reviewed):
-    replace_once(reviewed.po, 'msgstr "Focus on Changchun"', 'msgstr "Focus on Changchun')
-    line = line_of(reviewed.po, 'msgstr "Focus on Changchun')
+    replace_once(reviewed.po, f'msgstr "{FIRST.msgstr}"', f'msgstr "{FIRST.msgstr}')
+    line = line_of(reviewed.po, f'msgstr "{FIRST.msgstr}')
     message = refused(reviewed, "update")
     assert re.fullmatch(rf"{re.escape(PO)}:{line}: PO syntax error(: [^()]+)?: {re.escape(PO_SYNTAX_HINT)}", message), message
 
 
 def test_po_bad_escape(reviewed):
-    replace_once(reviewed.po, 'msgstr "Focus on Changchun"', 'msgstr "Focus on \\qChangchun"')
-    line = line_of(reviewed.po, "\\qChangchun")
+    replace_once(reviewed.po, f'msgstr "{FIRST.msgstr}"', f'msgstr "\\q{FIRST.msgstr}"')
+    line = line_of(reviewed.po, f"\\q{FIRST.msgstr}")
     message = refused(reviewed, "update")
     assert re.fullmatch(rf"{re.escape(PO)}:{line}: PO syntax error(: [^()]+)?: {re.escape(PO_SYNTAX_HINT)}", message), message
 
 
 def test_po_missing_msgstr(reviewed):
-    replace_once(reviewed.po, 'msgstr "Focus on Changchun"\n', "")
-    line = line_of(reviewed.po, 'msgid "看长春"')
+    replace_once(reviewed.po, f'msgstr "{FIRST.msgstr}"\n', "")
+    line = line_of(reviewed.po, f'msgid "{FIRST.msgid}"')
     message = refused(reviewed, "update")
     assert re.fullmatch(rf"{re.escape(PO)}:{line}: PO syntax error(: [^()]+)?: {re.escape(PO_SYNTAX_HINT)}", message), message
 
 
 def test_po_duplicate_msgid(reviewed):
     with reviewed.po.open("a", encoding="utf-8") as handle:
-        handle.write('\n#: source/zh/changchun-equipment.txt:3\nmsgid "看长春"\nmsgstr "Look at Changchun"\n')
+        handle.write(f'\n#: {SRC}:{FIRST.occurrences[0][1]}\nmsgid "{FIRST.msgid}"\nmsgstr "Another translation"\n')
     second = len(reviewed.po.read_text(encoding="utf-8").split("\n")) - 2  # the appended msgid line
     message = refused(reviewed, "update")
     assert message in (
@@ -227,15 +245,14 @@ def test_po_rewrapped_by_msgcat_is_accepted(reviewed, wrapping):
 
 
 def test_po_msgid_no_longer_matches_its_segment(reviewed):
-    old, edited = "一路高歌，捷报频传！", "一路高歌，喜报频传！"
-    translation = "A triumphant march, with good news pouring in!"
+    old, edited, translation = SENTENCE, EDITED, TRANSLATION
     replace_once(reviewed.po, f'msgid "{old}"', f'msgid "{edited}"')
     before = snapshot(reviewed)
     result = reviewed.run("--check", "--only", "sync")
     assert result.code == 1 and result.err == ""
     msgid_line = line_of(reviewed.po, f'msgid "{edited}"')
     assert result.out.splitlines()[:2] == [
-        f"{SRC}:{line_of(ARTICLE, old)}: [sync] segment is not in {PO}: {old}; run `translate.py update`",
+        f"{SRC}:{line_of(SAMPLE_SOURCE, old)}: [sync] segment is not in {PO}: {old}; run `translate.py update`",
         f"{PO}:{msgid_line}: [sync] entry has no segment in {SRC} (source edited?); run `translate.py update`",
     ]
     assert snapshot(reviewed) == before
@@ -258,7 +275,7 @@ def test_po_plural_entry(reviewed):
 
 # --- glossary.csv ----------------------------------------------------------------------
 
-GLOSSARY_TEXT = (ROOT / "glossary.csv").read_text(encoding="utf-8")
+GLOSSARY_TEXT = SAMPLE_GLOSSARY.read_text(encoding="utf-8")
 
 
 def test_glossary_missing_header(reviewed):
@@ -287,12 +304,11 @@ def test_glossary_quoted_commas_and_newlines_are_accepted(reviewed):
     assert (result.code, result.err) == (0, "")
     assert reviewed.run("--check", "--only", "glossary-file").code == 0
     # line numbers after a two-line record stay right
-    line = line_of(reviewed.glossary, "复兴号,Fuxing,")
-    assert line == line_of(ROOT / "glossary.csv", "复兴号,Fuxing,") + 2
-    text = reviewed.po.read_text(encoding="utf-8")
-    reviewed.po.write_text(text.replace('"A Fuxing smart', '"A Revival smart', 1), encoding="utf-8")
+    line = line_of(reviewed.glossary, f"{TERM},{TERM_EN},")
+    assert line == line_of(SAMPLE_GLOSSARY, f"{TERM},{TERM_EN},") + 2
+    edit_msgstr(reviewed, CAPTION, TERM_EN, "automatic wharf")
     out = reviewed.run("--check", "--only", "glossary").out
-    assert f"[glossary] 复兴号 must be translated as 'Fuxing' (glossary.csv:{line})" in out
+    assert f"[glossary] {TERM} must be translated as {TERM_EN!r} (glossary.csv:{line})" in out
 
 
 def test_glossary_with_bom_is_accepted(reviewed):
@@ -309,11 +325,11 @@ def test_glossary_empty_cell(reviewed):
 
 
 def test_glossary_conflicting_duplicate(reviewed):
-    reviewed.glossary.write_text(GLOSSARY_TEXT + "复兴号,Revival,,\n", encoding="utf-8")
+    reviewed.glossary.write_text(GLOSSARY_TEXT + f"{TERM},automatic wharf,,\n", encoding="utf-8")
     line = len(GLOSSARY_TEXT.split("\n"))
-    first = line_of(reviewed.glossary, "复兴号,Fuxing,")
+    first = line_of(reviewed.glossary, f"{TERM},{TERM_EN},")
     assert refused(reviewed, "score") == (
-        f"glossary.csv:{line}: 复兴号 is already defined as 'Fuxing' on line {first}, here as 'Revival'; keep one"
+        f"glossary.csv:{line}: {TERM} is already defined as {TERM_EN!r} on line {first}, here as 'automatic wharf'; keep one"
     )
 
 
@@ -347,17 +363,16 @@ def test_config_unknown_key(reviewed):
 
 
 def test_config_document_does_not_exist(reviewed):
-    replace_once(reviewed.pyproject, 'documents = ["changchun-equipment"]', 'documents = ["changchun-equipment", "changchun-auto"]')
+    replace_once(reviewed.pyproject, f'documents = ["{SAMPLE_DOC}"]', f'documents = ["{SAMPLE_DOC}", "harbour-news"]')
     line = line_of(reviewed.pyproject, "documents =")
     assert refused(reviewed, "update") == (
-        f"pyproject.toml:{line}: document 'changchun-auto': source/zh/changchun-auto.txt does not exist; "
+        f"pyproject.toml:{line}: document 'harbour-news': source/zh/harbour-news.txt does not exist; "
         "add the source text or remove the name"
     )
 
 
 def test_config_threshold_out_of_range(reviewed):
-    replace_once(reviewed.pyproject, "chrf = 0.0", "chrf = 150")
-    line = line_of(reviewed.pyproject, "chrf = 150")
+    line = set_threshold(reviewed, "chrf", "150")
     assert refused(reviewed, "--check") == f"pyproject.toml:{line}: threshold chrf = 150 is out of range (a number from 0 to 100)"
 
 
@@ -365,7 +380,7 @@ def test_config_threshold_out_of_range(reviewed):
 
 @pytest.fixture
 def untranslated(tmp_path) -> Project:
-    project = make_project(tmp_path / "project")
+    project = make_sample(tmp_path / "project", catalog=False)
     assert project.run("update").code == 0
     return project
 
@@ -437,10 +452,10 @@ def test_document_names_that_escape_are_refused(tmp_path, name, problem):
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     (outside / "evil.txt").write_text("看长春\n", encoding="utf-8")
-    project = make_project(tmp_path / "a" / "b" / "c")
+    project = make_sample(tmp_path / "a" / "b" / "c", catalog=False)
     text = project.pyproject.read_text(encoding="utf-8")
-    project.pyproject.write_text(text.replace('documents = ["changchun-equipment"]',
-                                              f'documents = ["changchun-equipment", {json_string(name)}]'),
+    project.pyproject.write_text(text.replace(f'documents = ["{SAMPLE_DOC}"]',
+                                              f'documents = ["{SAMPLE_DOC}", {json_string(name)}]'),
                                  encoding="utf-8")
     line = line_of(project.pyproject, "documents =")
     for command in ("update", "--check", "build"):
@@ -463,27 +478,27 @@ def test_symlinked_catalog_pointing_outside_is_read_but_never_written(reviewed, 
     before = outside.read_bytes()
     assert reviewed.run("--check").code == 0  # reading through the link is fine
     line = line_of(reviewed.pyproject, "target_dir =")
-    reviewed.source.write_text(ARTICLE_TEXT.replace("一路高歌，捷报频传！", "一路高歌，喜报频传！"), encoding="utf-8")
+    reviewed.source.write_text(SOURCE_TEXT.replace(SENTENCE, EDITED), encoding="utf-8")
     message = refused(reviewed, "update")
-    assert message.startswith(f"pyproject.toml:{line}: refusing to write target/en/changchun-equipment.po: it resolves to ")
+    assert message.startswith(f"pyproject.toml:{line}: refusing to write {PO}: it resolves to ")
     assert "outside target_dir target/en (a symbolic link?)" in message
     assert outside.read_bytes() == before and reviewed.po.is_symlink()
 
 
 def test_symlinked_target_dir_pointing_outside_is_refused_for_writing(tmp_path):
-    project = make_project(tmp_path / "project")
+    project = make_sample(tmp_path / "project", catalog=False)
     elsewhere = tmp_path / "elsewhere"
     (project.root / "target" / "en").rename(elsewhere)
     (project.root / "target" / "en").symlink_to(elsewhere)
     line = line_of(project.pyproject, "target_dir =")
     message = refused(project, "update")
-    assert message.startswith(f"pyproject.toml:{line}: refusing to write target/en/changchun-equipment.po: "
+    assert message.startswith(f"pyproject.toml:{line}: refusing to write {PO}: "
                               "target_dir resolves to "), message
     assert list(elsewhere.iterdir()) == []
 
 
 def test_target_dir_outside_the_project_is_refused(tmp_path):
-    project = make_project(tmp_path / "project")
+    project = make_sample(tmp_path / "project", catalog=False)
     text = project.pyproject.read_text(encoding="utf-8").replace('target_dir = "target/en"', 'target_dir = "../out"')
     project.pyproject.write_text(text, encoding="utf-8")
     line = line_of(project.pyproject, "target_dir =")

@@ -123,11 +123,11 @@ def test_polib_round_trip_is_identity(project, tmp_path):
     po = polib.pofile(str(project.po))
     po.save(str(tmp_path / "again.po"))
     assert (tmp_path / "again.po").read_bytes() == project.po.read_bytes()
-    # and with translations, MT notes and long translator comments, as committed
+    # and with translations, MT notes and long translator comments, as in a reviewed catalog
     committed = project.root.parent / "committed.po"
-    from tests.conftest import ROOT
+    from tests.conftest import SAMPLE_CATALOG
 
-    shutil.copyfile(ROOT / "target" / "en" / "changchun-equipment.po", committed)
+    shutil.copyfile(SAMPLE_CATALOG, committed)
     polib.pofile(str(committed)).save(str(tmp_path / "c.po"))
     assert (tmp_path / "c.po").read_bytes() == committed.read_bytes()
 
@@ -137,26 +137,21 @@ def test_msgfmt_check_accepts_the_catalog(project):
     project.run("update")
     proc = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(project.po)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    from tests.conftest import ROOT
-
-    committed = ROOT / "target" / "en" / "changchun-equipment.po"
-    proc = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(committed)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert "74 translated messages" in proc.stderr
+    # reviewed catalogs: the sample's in tests/test_sample.py, the shipped article's in tests/test_cli.py
 
 
 @pytest.mark.skipif(shutil.which("msgcat") is None, reason="GNU gettext not installed")
-def test_msgcat_rewrapped_file_is_read_and_left_alone(project):
-    from tests.conftest import ROOT
+def test_msgcat_rewrapped_file_is_read_and_left_alone(reviewed_sample):
+    from tests.conftest import sample_segments
 
-    shutil.copyfile(ROOT / "target" / "en" / "changchun-equipment.po", project.po)
+    project = reviewed_sample
     subprocess.run(["msgcat", "--width=40", str(project.po), "-o", str(project.po)], check=True)
     wrapped = project.po.read_bytes()
     assert project.run("update").code == 0
     assert project.po.read_bytes() == wrapped  # same meaning: not rewritten
     po = polib.pofile(str(project.po))
     reviewed = [e for e in po if pofile.is_reviewed(e)]
-    assert len(reviewed) == 74
+    assert len(reviewed) == len(sample_segments())
     assert all(notes.get_notes(e).mt is not None for e in reviewed)
 
 

@@ -1,7 +1,10 @@
-"""The English edition: order, structure, strict HTML, draft marks, refusal, determinism."""
+"""The English edition: order, structure, strict HTML, draft marks, refusal, determinism.
+
+The tests run on the sample project (tests/data/sample); what they expect of its structure is
+read from its source and catalog."""
 
 import html
-import shutil
+from collections import Counter
 
 import html5lib
 import polib
@@ -9,18 +12,21 @@ import pytest
 
 from l10n import notes, pofile
 
-from tests.conftest import ROOT
+from tests.conftest import sample_document
 
 
 @pytest.fixture
-def reviewed(project):
-    shutil.copyfile(ROOT / "target" / "en" / "changchun-equipment.po", project.po)
-    return project
+def reviewed(reviewed_sample):
+    return reviewed_sample
 
 
 def outputs(project):
     base = project.po.with_suffix("")
     return (base.with_suffix(".md").read_text(encoding="utf-8"), base.with_suffix(".html").read_text(encoding="utf-8"))
+
+
+def review_page(project):
+    return project.po.with_suffix(".review.html").read_text(encoding="utf-8")
 
 
 def reviewed_in_order(project):
@@ -29,6 +35,11 @@ def reviewed_in_order(project):
     doc = segment_text(project.source.read_text(encoding="utf-8"), "x")
     entries = {e.msgid: e.msgstr for e in polib.pofile(str(project.po))}
     return [entries[s.text] for s in doc.segments()]
+
+
+def entry_of_block(po, kind):
+    """The first entry of the catalog whose block is `kind`."""
+    return next(e for e in po if notes.get_notes(e).block == kind)
 
 
 def test_every_reviewed_msgstr_once_in_source_order(reviewed):
@@ -49,22 +60,30 @@ def test_every_reviewed_msgstr_once_in_source_order(reviewed):
 def test_structure(reviewed):
     reviewed.run("build")
     md, page = outputs(reviewed)
-    assert "# Pushing Hard to Strengthen the Industrial “Backbone”\n" in md
-    assert "*By Meng Fanming and Liu Xiaoyu, staff reporters*" in md
-    assert md.count("\n## ") == 3  # the three section heads
-    assert md.count("\n- ") == 4  # the list items that opened with ——
-    assert md.count("> *Photo:*") == 4
-    assert "<h1>Pushing Hard to Strengthen the Industrial “Backbone”</h1>" in page
-    assert page.count("<h2>") == 3 and page.count("<li>") == 4 and page.count("<figcaption>") == 4
-    assert '<p class="credit">' in page and '<p class="byline">By Meng Fanming' in page
+    po = polib.pofile(str(reviewed.po))
+    blocks = Counter(block.kind for block in sample_document().blocks)
+    assert all(blocks[kind] for kind in ("heading", "list-item", "caption", "credit")), blocks
+    headline, byline, credit = (entry_of_block(po, kind).msgstr for kind in ("headline", "byline", "credit"))
+    assert f"# {headline}\n" in md
+    assert f"*{byline}*" in md
+    assert md.count("\n## ") == blocks["heading"]  # the section heads
+    assert md.count("\n- ") == blocks["list-item"]  # the list items that opened with ——
+    assert md.count("> *Photo:*") == blocks["caption"]
+    assert f"<h1>{html.escape(headline, quote=False)}</h1>" in page
+    assert page.count("<h2>") == blocks["heading"] and page.count("<li>") == blocks["list-item"]
+    assert page.count("<figcaption>") == blocks["caption"]
+    assert f'<p class="credit">{html.escape(credit, quote=False)}</p>' in page
+    assert f'<p class="byline">{html.escape(byline, quote=False)}</p>' in page
     assert "——" not in md and "——" not in page
     # a paragraph's sentences are joined by single spaces
-    assert "High-end equipment manufacturing is an important part of the strategic emerging industries and provides solid support for building a modern industrial system. With advances" in md
+    entries = {e.msgid: e.msgstr for e in po}
+    paragraph = next(b for b in sample_document().blocks if b.kind == "paragraph" and len(b.segments) > 1)
+    assert " ".join(entries[s.text] for s in paragraph.segments) in md
 
 
 def test_html_is_strict_standalone_and_english(reviewed):
     reviewed.run("build")
-    for path in (reviewed.po.with_suffix(".html"), reviewed.root / "target" / "en" / "changchun-equipment.review.html"):
+    for path in (reviewed.po.with_suffix(".html"), reviewed.po.with_suffix(".review.html")):
         source = path.read_text(encoding="utf-8")
         parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
         tree = parser.parse(source)
@@ -79,55 +98,61 @@ def test_review_page_shows_status_mt_and_chrf(reviewed):
     po[3].flags.append("fuzzy")
     po.save(str(reviewed.po))
     assert reviewed.run("build", "--draft").code == 0
-    page = (reviewed.root / "target" / "en" / "changchun-equipment.review.html").read_text(encoding="utf-8")
-    assert "73 reviewed, 1 fuzzy, 0 untranslated" in page
+    page = review_page(reviewed)
+    total = len([e for e in po if not e.obsolete])
+    assert f"{total - 1} reviewed, 1 fuzzy, 0 untranslated" in page
     assert page.count('<tr class="fuzzy">') == 1
     assert html.escape(notes.get_notes(po[0]).mt, quote=False) in page
-    assert page.count('class="chrf"><span') == 73
+    assert page.count('class="chrf"><span') == total - 1
 
 
 def test_build_refuses_gaps_and_lists_them(reviewed):
     po = polib.pofile(str(reviewed.po))
-    po[5].flags.append("fuzzy")
-    po[6].msgstr = ""
+    fuzzy, missing = entry_of_block(po, "headline"), entry_of_block(po, "byline")
+    fuzzy.flags.append("fuzzy")
+    missing.msgstr = ""
     po.save(str(reviewed.po))
     result = reviewed.run("build")
     assert result.code == 1
     # the ids and the catalog lines of --check, and the source lines
     lines = {e.msgid: e for e in pofile.read_catalog(reviewed.po, "po")}
-    fuzzy, missing = po[5].msgid, po[6].msgid
-    assert f"target/en/changchun-equipment.po:{lines[fuzzy].msgstr_line}: [fuzzy] " in result.err
-    assert "(source/zh/changchun-equipment.txt:15)" in result.err
-    assert f"target/en/changchun-equipment.po:{lines[missing].msgstr_line}: [untranslated] " in result.err
-    assert "(source/zh/changchun-equipment.txt:17)" in result.err
-    published = reviewed.pyproject.read_text(encoding="utf-8").replace("published = []", 'published = ["changchun-equipment"]')
+    catalog = f"target/en/{reviewed.doc}.po"
+    (source, fuzzy_line), = fuzzy.occurrences
+    (_, missing_line), = missing.occurrences
+    assert fuzzy_line != missing_line
+    assert f"{catalog}:{lines[fuzzy.msgid].msgstr_line}: [fuzzy] " in result.err
+    assert f"({source}:{fuzzy_line})" in result.err
+    assert f"{catalog}:{lines[missing.msgid].msgstr_line}: [untranslated] " in result.err
+    assert f"({source}:{missing_line})" in result.err
+    published = reviewed.pyproject.read_text(encoding="utf-8").replace("published = []", f'published = ["{reviewed.doc}"]')
     reviewed.pyproject.write_text(published, encoding="utf-8")
     check = reviewed.run("--check", "--only", "fuzzy", "--only", "untranslated")
-    assert f"target/en/changchun-equipment.po:{lines[fuzzy].msgstr_line}: [fuzzy]" in check.out
-    assert f"target/en/changchun-equipment.po:{lines[missing].msgstr_line}: [untranslated]" in check.out
+    assert f"{catalog}:{lines[fuzzy.msgid].msgstr_line}: [fuzzy]" in check.out
+    assert f"{catalog}:{lines[missing.msgid].msgstr_line}: [untranslated]" in check.out
     assert "2 entries are fuzzy or untranslated" in result.err
     assert not reviewed.po.with_suffix(".html").exists()
 
 
 def test_draft_marks_the_gaps(reviewed):
     po = polib.pofile(str(reviewed.po))
-    po[5].flags.append("fuzzy")
-    fuzzy_text = po[5].msgstr
-    po[6].msgstr = ""
+    headline, byline = entry_of_block(po, "headline"), entry_of_block(po, "byline")
+    headline.flags.append("fuzzy")
+    fuzzy_text = headline.msgstr
+    byline.msgstr = ""
     po.save(str(reviewed.po))
     assert reviewed.run("build", "--draft").code == 0
     md, page = outputs(reviewed)
     assert f"\n# [FUZZY: {fuzzy_text}]\n" in md.replace("\\", "")
-    assert "*[UNTRANSLATED: 本报记者 孟凡明 刘霄宇]*" in md  # one clean italic span, no *** runs
+    assert f"*[UNTRANSLATED: {byline.msgid}]*" in md  # one clean italic span, no *** runs
     assert "***" not in md
     assert f'<mark class="fuzzy" title="fuzzy: not reviewed yet">{html.escape(fuzzy_text, quote=False)}</mark>' in page
-    assert '<mark class="missing" title="untranslated" lang="zh-Hans">本报记者 孟凡明 刘霄宇</mark>' in page
+    assert f'<mark class="missing" title="untranslated" lang="zh-Hans">{byline.msgid}</mark>' in page
     assert "DRAFT" in md and "draft-banner" in page
 
 
 def test_draft_title_is_the_headline_as_far_as_it_is_translated(reviewed):
     po = polib.pofile(str(reviewed.po))
-    headline = next(e for e in po if notes.get_notes(e).block == "headline")
+    headline = entry_of_block(po, "headline")
     headline.flags.append("fuzzy")
     po.save(str(reviewed.po))
     assert reviewed.run("build", "--draft").code == 0
@@ -150,7 +175,7 @@ def test_build_twice_is_byte_identical(reviewed):
 
 def test_markdown_escapes_special_characters(reviewed):
     po = polib.pofile(str(reviewed.po))
-    po[8].msgstr = "A *bold* claim [1] <b>x</b> 5_000"
+    entry_of_block(po, "paragraph").msgstr = "A *bold* claim [1] <b>x</b> 5_000"
     po.save(str(reviewed.po))
     reviewed.run("build")
     md, page = outputs(reviewed)

@@ -109,16 +109,10 @@ def test_crlf_and_lf_give_the_same_lines():
 
 
 def test_the_article():
+    """The layout of a real page: a head with a photo caption before the headline, a closing
+    credit. (The article's block and segment counts are checked end to end, in tests/test_cli.py.)"""
     doc = segment_text(ARTICLE.read_text(encoding="utf-8"), "source/zh/changchun-equipment.txt")
     segments = doc.segments()
-    assert (len(doc.blocks), len(segments)) == (62, 74)
-    kinds = {}
-    for block in doc.blocks:
-        kinds[block.kind] = kinds.get(block.kind, 0) + 1
-    assert kinds == {
-        "kicker": 4, "headline": 1, "byline": 1, "caption": 4, "credit": 1,
-        "heading": 3, "list-item": 4, "paragraph": 44,
-    }
     first = segments[0]
     assert (first.kind, first.text, first.line) == ("kicker", "看长春", 3)
     # the lead photo caption sits in the head, before the headline
