@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    create .venv, install the toolkit with the marian engine, run the main job
 #   make test   create .venv, install the toolkit with every engine, Ray and the test tools, run the tests
+#               (not llama.cpp, which builds from source: `pip install -e '.[llamacpp]'`)
 #
 # torch is installed first, pinned, so that no other package pulls a multi-GB CUDA build.
 # Where the CPU build is not the default (e.g. on a Linux machine with plain PyPI), point
@@ -47,7 +48,7 @@ $(VENV)/.mt-installed: pyproject.toml $(VENV)/.torch-installed
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml $(VENV)/.torch-installed
-	$(PIP_INSTALL) -e ".[mt,ct2,terms,ray,test]"
+	$(PIP_INSTALL) -e ".[mt,ct2,llm,terms,ray,test]"
 	touch $@
 
 clean:

@@ -17,6 +17,7 @@ Usage:
   python bench/llm_article.py MODEL.gguf [--references target/en/changchun-equipment.po]
       [--glossary glossary.csv] [--out-dir .l10n-cache/llm-article] [--results bench/llm-results.md]
       [--dtype float32|bfloat16] [--threads 1] [--batch-size 4] [--limit N] [--tag NAME]
+      [--runtime transformers|ct2|llama-cpp]  (default transformers: the figures were made with it)
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", default=str(ROOT / ".l10n-cache" / "llm-article"))
     parser.add_argument("--results", default=str(ROOT / "bench" / "llm-results.md"))
     parser.add_argument("--dtype", default="float32", help="float32 or bfloat16")
+    parser.add_argument("--runtime", default="transformers", help="the llm runtime (docs/llm-runtimes.md)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1 is fastest on a 2-core machine shared with other work)")
     parser.add_argument("--batch-size", type=int, default=4)
@@ -110,11 +112,11 @@ def main(argv: list[str] | None = None) -> int:
 
     options = LLMOptions(model=args.model, batch_size=args.batch_size, max_length=args.max_length,
                          threads=args.threads, device="cpu", dtype=args.dtype, context=args.context, examples=0,
-                         tokens_per_char=args.tokens_per_char)
+                         tokens_per_char=args.tokens_per_char, runtime=args.runtime, number_glossary=False)
     t0 = time.perf_counter()
     engine = LLMEngine(options)
     load_s = time.perf_counter() - t0
-    print(f"loaded {args.model} in {load_s:.0f} s ({engine.model.dtype}, {torch.get_num_threads()} threads)", flush=True)
+    print(f"loaded {args.model} in {load_s:.0f} s ({engine.label}, {torch.get_num_threads()} threads)", flush=True)
 
     hyps: dict[str, list[str]] = {run: [] for run in RUNS}
     seconds = {run: 0.0 for run in RUNS}

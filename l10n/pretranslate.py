@@ -536,9 +536,13 @@ class LocalExecutor:
         self._queue: list[list[Batch]] = []
         self.calls = 0
         self.workers = ""
+        # Segments per batch when the engine plans its own model calls (the llm engine on
+        # CTranslate2 groups prompts of similar length, so it asks for a larger pool): 0 = batch_size.
+        self.pool_size = 0
 
     def start(self) -> tuple[str, bool]:
         self._engine = self._get_engine()
+        self.pool_size = getattr(self._engine, "pool_size", 0) or 0
         return self._engine.label, self._engine.uses_context
 
     @property
@@ -624,7 +628,8 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
             if retry:
                 out.append(retry.popleft())
                 continue
-            batch = next((b for r in open_runs if (b := r.next_batch(batch_size)) is not None), None)
+            size = max(batch_size, getattr(executor, "pool_size", 0))
+            batch = next((b for r in open_runs if (b := r.next_batch(size)) is not None), None)
             if batch is not None:
                 out.append(batch)
                 continue

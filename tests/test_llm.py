@@ -24,7 +24,8 @@ def tiny_qwen(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def engine(tiny_qwen):
-    return LLMEngine(LLMOptions(model=str(tiny_qwen), batch_size=2, max_length=24, threads=1))
+    # the reference runtime (auto would convert to CTranslate2)
+    return LLMEngine(LLMOptions(model=str(tiny_qwen), runtime="transformers", batch_size=2, max_length=24, threads=1))
 
 
 # (a) loading and generation through the real code path
@@ -46,22 +47,24 @@ def test_tiny_model_translates_one_string_per_request(engine):
 
 def test_chat_template_is_used(engine):
     messages = build_messages(TranslationRequest("看长春"), 3, 3)
-    prompt = engine.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    prompt = engine.runtime.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     assert prompt.startswith("<|im_start|>system\n")
     assert prompt.endswith("<|im_start|>assistant\n")
     assert "看长春" in prompt
 
 
 def test_beams_default_to_greedy(engine):
-    assert engine.beams == 1
+    assert engine.options.beams == 1 and engine.runtime.beams == 1
     assert engine.max_new_tokens("看长春") == min(24, 16 + 4 * 3)
 
 
 def test_dtype_option(tiny_qwen):
     import torch
 
-    engine = LLMEngine(LLMOptions(model=str(tiny_qwen), max_length=12, threads=1, dtype="bfloat16"))
-    assert engine.model.dtype == torch.bfloat16
+    engine = LLMEngine(LLMOptions(model=str(tiny_qwen), runtime="transformers", max_length=12, threads=1,
+                                  dtype="bfloat16"))
+    assert engine.runtime.model.dtype == torch.bfloat16
+    assert engine.label == "llm-bfloat16"  # MT records tell it from float32 (plain "llm")
     assert len(engine.translate([TranslationRequest("看长春")])) == 1
 
 
@@ -98,6 +101,22 @@ def test_prompt_lists_only_the_segment_terms_once():
     assert user.rstrip().endswith("长客与一汽合作，长客再获订单。")
     no_terms = _user(build_messages(TranslationRequest("看长春"), 3, 3))
     assert "Glossary" not in no_terms and "→" not in no_terms
+
+
+def test_prompt_lists_the_numbers_whose_english_differs():
+    from l10n.engines.llm import NUMBERS_HEAD
+    from l10n.numbers import source_numbers
+
+    source = "今年营收248.6亿美元，同比增长45%，员工3.5万人，其中108人获奖。"
+    numbers = tuple((n.written, n.english) for n in source_numbers(source))
+    user = _user(build_messages(TranslationRequest(source, numbers=numbers), 3, 3))
+    listed = user.split(NUMBERS_HEAD + "\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    # 45% and 108 read the same in English: nothing to say about them
+    assert listed == ["248.6亿美元 → US$24.86 billion", "3.5万 → 35,000"]
+    assert user.index(NUMBERS_HEAD) < user.index(source)
+    without = _user(build_messages(TranslationRequest(source, numbers=numbers), 3, 3, numbers=False))
+    assert NUMBERS_HEAD not in without and source in without
+    assert NUMBERS_HEAD not in _user(build_messages(TranslationRequest("看长春"), 3, 3))
 
 
 def test_prompt_context_keeps_the_most_recent_n():
@@ -200,8 +219,8 @@ class FakeModel:
 
 
 def test_cjk_leftover_is_retried_once_with_the_strict_prompt(engine, monkeypatch):
-    fake = FakeModel(engine.tokenizer, ["The 长春 train.", "Still 长春 here."])
-    monkeypatch.setattr(engine, "model", fake)
+    fake = FakeModel(engine.runtime.tokenizer, ["The 长春 train.", "Still 长春 here."])
+    monkeypatch.setattr(engine.runtime, "model", fake)
     before = engine.calls
     out = engine.translate([TranslationRequest("看长春")])
     assert engine.calls - before == 2  # the first answer and exactly one retry
@@ -212,17 +231,32 @@ def test_cjk_leftover_is_retried_once_with_the_strict_prompt(engine, monkeypatch
 
 
 def test_retry_answer_replaces_a_cjk_answer(engine, monkeypatch):
-    fake = FakeModel(engine.tokenizer, ["Here is the translation: 看长春", "Look at Changchun"])
-    monkeypatch.setattr(engine, "model", fake)
+    fake = FakeModel(engine.runtime.tokenizer, ["Here is the translation: 看长春", "Look at Changchun"])
+    monkeypatch.setattr(engine.runtime, "model", fake)
     assert engine.translate([TranslationRequest("看长春")]) == ["Look at Changchun"]
 
 
 def test_clean_answer_is_not_retried(engine, monkeypatch):
-    fake = FakeModel(engine.tokenizer, ["Translation: Focus on Changchun"])
-    monkeypatch.setattr(engine, "model", fake)
+    fake = FakeModel(engine.runtime.tokenizer, ["Translation: Focus on Changchun"])
+    monkeypatch.setattr(engine.runtime, "model", fake)
     before = engine.calls
     assert engine.translate([TranslationRequest("看长春")]) == ["Focus on Changchun"]
     assert engine.calls - before == 1
+
+
+def test_revise_names_the_problems_in_a_follow_up_turn(engine, monkeypatch):
+    fake = FakeModel(engine.runtime.tokenizer, ["Sure! Here is the corrected translation: Revenue rose 5.3 percent."])
+    monkeypatch.setattr(engine.runtime, "model", fake)
+    request = TranslationRequest("营收增长5.3%。", numbers=(("5.3%", "5.3%"),))
+    out = engine.revise([request], ["Revenue rose 3.5 percent."], [["the number 5.3% is missing"]])
+    assert out == [["Revenue rose 5.3 percent."]]
+    prompt = fake.prompts[0]
+    # the first request, the earlier answer, then the turn that names what is wrong with it
+    assert prompt.index("营收增长5.3%。") < prompt.index("Revenue rose 3.5 percent.") < prompt.index(
+        "- the number 5.3% is missing")
+    fake = FakeModel(engine.runtime.tokenizer, ["```"])  # nothing usable: no candidate
+    monkeypatch.setattr(engine.runtime, "model", fake)
+    assert engine.revise([request], ["Revenue rose 3.5 percent."], [["the number 5.3% is missing"]]) == [[]]
 
 
 def test_generation_errors_abort_cleanly(engine, monkeypatch):
@@ -232,7 +266,7 @@ def test_generation_errors_abort_cleanly(engine, monkeypatch):
         def generate(self, **kwargs):
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
-    monkeypatch.setattr(engine, "model", Broken())
+    monkeypatch.setattr(engine.runtime, "model", Broken())
     with pytest.raises(TranslationAborted, match="out of memory"):
         engine.translate([TranslationRequest("看长春")])
 
@@ -242,18 +276,18 @@ def test_generation_errors_abort_cleanly(engine, monkeypatch):
 
 def test_missing_model_directory(tmp_path):
     with pytest.raises(ModelUnavailable, match="no such model directory"):
-        LLMEngine(LLMOptions(model=str(tmp_path / "nowhere")))
+        LLMEngine(LLMOptions(model=str(tmp_path / "nowhere"), runtime="transformers"))
 
 
 def test_missing_gguf_file(tmp_path):
     with pytest.raises(ModelUnavailable, match="gguf"):
-        LLMEngine(LLMOptions(model=str(tmp_path / "model-q4_k_m.gguf")))
+        LLMEngine(LLMOptions(model=str(tmp_path / "model-q4_k_m.gguf"), runtime="transformers"))
 
 
 def test_directory_without_a_model(tmp_path):
     (tmp_path / "readme.txt").write_text("nothing here")
     with pytest.raises(ModelUnavailable):
-        LLMEngine(LLMOptions(model=str(tmp_path)))
+        LLMEngine(LLMOptions(model=str(tmp_path), runtime="transformers"))
 
 
 def test_gguf_without_the_gguf_package(tmp_path, monkeypatch):
@@ -263,4 +297,4 @@ def test_gguf_without_the_gguf_package(tmp_path, monkeypatch):
     model.write_bytes(b"GGUF")
     monkeypatch.setitem(sys.modules, "gguf", None)  # `import gguf` raises ImportError
     with pytest.raises(ModelUnavailable, match="gguf"):
-        LLMEngine(LLMOptions(model=str(model)))
+        LLMEngine(LLMOptions(model=str(model), runtime="transformers"))

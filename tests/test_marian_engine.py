@@ -145,7 +145,8 @@ def test_fallback_translations_are_recorded_as_the_engine_that_made_them(tmp_pat
 
 def test_engine_label_names_what_changes_the_output():
     assert engine_label("marian", MarianOptions(beams=1)) == "marian"
-    assert engine_label("llm", LLMOptions(dtype="bfloat16")) == "llm"
+    assert engine_label("llm", LLMOptions(runtime="transformers", device="cpu")) == "llm"
+    assert engine_label("llm", LLMOptions(runtime="transformers", device="cpu", dtype="bfloat16")) == "llm-bfloat16"
     assert engine_label("ct2", CT2Options()) == "ct2-int8"
     assert engine_label("ct2", CT2Options(quantization="int16", vmap="target")) == "ct2-int16+vmap-target"
     assert engine_label("ct2", CT2Options(vmap="/data/my map.txt")) == "ct2-int8+vmap-my_map.txt"

@@ -36,12 +36,19 @@ CHAT_TEMPLATE = (
 
 
 def build_tiny_tokenizer(vocab_size: int = 1500):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
+    from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX
 
     chinese = [line.strip() for line in ARTICLE.read_text(encoding="utf-8").splitlines() if line.strip()]
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    # Qwen2's split: a GGUF written from this tokenizer (tests/tiny_gguf.py, pre-tokenizer "qwen2")
+    # then tokenizes the same way in transformers and in llama.cpp.
+    tok.normalizer = normalizers.NFC()
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(PRETOKENIZE_REGEX), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
@@ -60,8 +67,11 @@ def build_tiny_tokenizer(vocab_size: int = 1500):
     return tokenizer
 
 
-def build_tiny_qwen(directory: Path, hidden: int = 32, layers: int = 2, seed: int = 0) -> Path:
-    """Save a random Qwen2ForCausalLM and its tokenizer (with a chat template) to `directory`."""
+def build_tiny_qwen(directory: Path, hidden: int = 32, layers: int = 2, seed: int = 0, init_range: float = 0.02) -> Path:
+    """Save a random Qwen2ForCausalLM and its tokenizer (with a chat template) to `directory`.
+
+    With the default `init_range` the random model repeats one token; 0.3 makes it produce varied
+    tokens (what comparisons between runtimes need to mean something)."""
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
@@ -81,6 +91,7 @@ def build_tiny_qwen(directory: Path, hidden: int = 32, layers: int = 2, seed: in
         bos_token_id=None,
         eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"),
         pad_token_id=tokenizer.pad_token_id,
+        initializer_range=init_range,
     )
     model = Qwen2ForCausalLM(config)
     model.generation_config.do_sample = False

@@ -88,15 +88,26 @@ class CT2Options(MarianOptions):
     fallback: bool = _opt(False, "fall back to the marian engine when CTranslate2 cannot be used")
 
 
+LLM_RUNTIMES = ("auto", "transformers", "ct2", "llama-cpp")
+
+
 @dataclass(frozen=True)
 class LLMOptions(EngineOptions):
     model: str = _opt("", "hub id, model directory or .gguf file of an instruction (chat) model")
+    runtime: str = _opt("auto", "how the model runs: auto (ct2 when CTranslate2 is installed, else transformers), "
+                                "transformers, ct2 or llama-cpp (docs/llm-runtimes.md)", choices=LLM_RUNTIMES)
+    quantization: str = _opt("", "on the ct2 runtime: the CTranslate2 number format (default: int8 on CPU, int8_float16 "
+                                 "on CUDA)", choices=("",) + QUANTIZATIONS)
+    static_prompt: bool = _opt(True, "on the ct2 runtime: compute the system turn once and reuse its state", flag=False)
+    n_ctx: int = _opt(4096, "on the llama-cpp runtime: the context window in tokens", range=(256, 131072))
     context: int = _opt(3, "earlier sentences of the document shown with their translations", range=(0, 32))
     examples: int = _opt(3, "similar reviewed examples from translation memory shown", range=(0, 32))
     beams: int = _opt(1, "beam size (1 = greedy)", range=(1, 16))
     dtype: str = _opt("", "weight type in transformers (default: float32 on CPU, bfloat16 on CUDA)",
                       choices=("", "float32", "bfloat16", "float16", "auto"))
     tokens_per_char: float = _opt(4.0, "bound on new tokens: 16 + this × source characters", range=(0.5, 16.0))
+    number_glossary: bool = _opt(True, "list the segment's numbers with their English in the prompt "
+                                       "(248.6亿美元 → US$24.86 billion)", flag=False)
 
 
 @dataclass(frozen=True)
@@ -213,7 +224,12 @@ def engine_label(name: str, options: EngineOptions) -> str:
 
     For ct2 the quantization and the vocabulary shortlist change the output, so they are part
     of the name: switching int8 → float32, or adding a shortlist, re-translates on the next run.
+    For llm the runtime and its number format are (`llm-ct2-int8`; engines/llm_runtimes.py).
     """
+    if isinstance(options, LLMOptions):
+        from .llm_runtimes import llm_label
+
+        return llm_label(options)
     if not isinstance(options, CT2Options):
         return name
     import os

@@ -28,18 +28,11 @@ from typing import Sequence
 
 from ..errors import ChangeOption, ModelUnavailable
 from . import CT2Options, TranslationRequest, engine_label, generation_failed, inject_terms, longest_first
-from .ct2_cache import INSTALL_CT2, cache_path, convert_model, import_ctranslate2, is_complete, read_metadata, source_identity
+from .ct2_cache import (INSTALL_CT2, cache_path, convert_model, import_ctranslate2, is_complete, machine_threads,
+                        read_metadata, source_identity)
 from .loading import USE_CPU, from_pretrained
 
 USE_MARIAN = (ChangeOption(("engine",), "marian"),)
-
-
-def machine_threads() -> int:
-    """CPU cores this process may run on (the affinity mask where there is one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 def thread_layout(device: str, threads: int, batch_size: int) -> tuple[int, int]:

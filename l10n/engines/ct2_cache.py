@@ -1,9 +1,10 @@
-"""The CTranslate2 conversion cache, shared by every engine that runs on CTranslate2.
+"""The CTranslate2 conversion cache, shared by every engine that runs on CTranslate2 (the ct2
+engine for Marian models, the llm engine's ct2 runtime).
 
-A model (hub id or local directory) is converted once and the result kept under the project's
+A model (hub id, local directory, or for the llm engine a `.gguf` file) is converted once and the result kept under the project's
 cache folder (`<cache>/ct2/`). The cache key is the identity of the source model (its resolved
 directory plus the sizes and mtimes of its config, weight and tokenizer files, or its hub id and
-snapshot) together with the quantization, the vocabulary map and the CTranslate2 major version; a
+snapshot, or a single file's resolved path, size and mtime) together with the quantization, the vocabulary map and the CTranslate2 major version; a
 changed model gets a new entry. A conversion is written into a temporary directory beside its
 entry and renamed into place, so an interrupted run never leaves a half-written model that a
 later run would load.
@@ -34,15 +35,23 @@ _IDENTITY_FILES = re.compile(
 INSTALL_CT2 = (Advice("install it with `pip install -e '.[ct2]'`"), ChangeOption(("engine",), "marian"))
 
 
-def import_ctranslate2():
+def import_ctranslate2(who: str = "the ct2 engine", remedy=INSTALL_CT2):
     try:
         import ctranslate2
     except ImportError as err:
         raise ModelUnavailable(
-            f"the ct2 engine needs the optional package ctranslate2 ({err.name or 'ctranslate2'} is missing)",
-            remedy=INSTALL_CT2,
+            f"{who} needs the optional package ctranslate2 ({err.name or 'ctranslate2'} is missing)",
+            remedy=remedy,
         ) from None
     return ctranslate2
+
+
+def machine_threads() -> int:
+    """CPU cores this process may run on (the affinity mask where there is one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def _hub_snapshot(model: str) -> Path | None:
@@ -86,6 +95,14 @@ def source_identity(model: str) -> tuple[str, str]:
     if snapshot is not None:
         return f"hub:{model}@{snapshot.name}", str(snapshot)
     return f"hub:{model}", model
+
+
+def file_identity(path: str) -> str:
+    """The identity of a single-file model (a `.gguf`): resolved path, size and mtime. Hashing a
+    1 GB file would cost seconds on every load; a replaced file changes size or mtime."""
+    resolved = Path(os.path.expanduser(path)).resolve()
+    st = resolved.stat()
+    return f"file:{resolved}:{st.st_size}:{st.st_mtime_ns}"
 
 
 def _slug(model: str) -> str:
@@ -149,25 +166,34 @@ def read_metadata(directory: Path) -> dict:
 
 
 def convert_model(source: str, output_dir: Path, quantization: str, *, vmap: str | None = None,
-                  metadata: dict | None = None) -> Path:
+                  metadata: dict | None = None, model=None, tokenizer=None,
+                  finish: Callable[[Path], None] | None = None) -> Path:
     """Convert a transformers model (a directory, or a hub id loaded local-first like every
-    engine's model) to CTranslate2 into the cache entry `output_dir`."""
+    engine's model) to CTranslate2 into the cache entry `output_dir`.
+
+    `model` and `tokenizer` may be given already loaded (the llm engine hands over a model it
+    dequantized from GGUF; the benchmark a tokenizer-free one); `finish` may add files to the
+    converted model before it is moved into place."""
     from ctranslate2.converters import TransformersConverter
 
     class LocalFirst(TransformersConverter):
         loaded = None
 
         def load_model(self, model_class, model_name_or_path, **kwargs):
-            LocalFirst.loaded = from_pretrained(model_class, model_name_or_path, **kwargs)
+            LocalFirst.loaded = model if model is not None else from_pretrained(model_class, model_name_or_path, **kwargs)
             return LocalFirst.loaded
 
         def load_tokenizer(self, tokenizer_class, model_name_or_path, **kwargs):
+            if tokenizer is not None:
+                return tokenizer
             return from_pretrained(tokenizer_class, model_name_or_path, **kwargs)
 
     def convert(staged: Path) -> dict:
         LocalFirst(source).convert(str(staged), vmap=vmap, quantization=quantization, force=True)
         info = {"source": source, "quantization": quantization, "forced_eos": forced_eos(LocalFirst.loaded)}
         LocalFirst.loaded = None
+        if finish is not None:
+            finish(staged)
         return {**info, **(metadata or {})}
 
     return stage_conversion(output_dir, convert)

@@ -8,25 +8,28 @@ what an answer looks like (just the translation). The answer is cleaned (preambl
 fences, rambling after the first line); an answer that still holds Chinese is asked for once more
 with a stricter instruction, and returned as it is after that (the caller flags CJK leftovers).
 
-`--model` may be a hub id, a model directory, or a `.gguf` file (needs the optional `gguf` and
-`accelerate` packages; transformers dequantizes it on load, to float32 by default on a CPU:
-bfloat16 was no faster there, see bench/llm-results.md).
+The prompt, the cleaning, the retry and the revision turn live here and serve every runtime; a
+runtime only turns chat conversations into raw answers (engines/llm_runtimes.py): transformers,
+CTranslate2 (converted once, int8 on CPU; what `auto` picks when it is installed) or llama.cpp.
+`--model` may be a hub id, a model directory, or a `.gguf` file. MT records name the runtime
+(`engine=llm-ct2-int8`, `llm-llama-cpp`; plain `llm` is transformers at float32), so that switching
+runtime re-translates the unreviewed entries.
 
-Its options (`LLMOptions`, `[tool.l10n.engines.llm]`): context and examples (how many earlier
-sentences and similar reviewed examples to show), beams, dtype, and tokens_per_char (the bound on
-new tokens: 16 + this × source characters, at most max_length).
+Its options (`LLMOptions`, `[tool.l10n.engines.llm]`): runtime and quantization, context and
+examples (how many earlier sentences and similar reviewed examples to show), beams and dtype
+(transformers), and tokens_per_char (the bound on new tokens: 16 + this × source characters, at
+most max_length).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Sequence
 
 from ..errors import ChangeOption, ModelUnavailable
 from ..script import CJK_LETTER_RUN, has_cjk_letters
-from . import LLMOptions, TranslationRequest, generation_failed, longest_first, missing_packages
-from .loading import from_pretrained, resolve_device
+from . import LLMOptions, TranslationRequest
+from .llm_runtimes import Runtime, load_runtime
 
 SYSTEM = (
     "You are a professional translator at an English-language news agency. "
@@ -40,19 +43,23 @@ STRICT = (
     "translate every word, and write Chinese names in pinyin."
 )
 GLOSSARY_HEAD = "Glossary: use these English terms exactly as given wherever the Chinese term occurs."
+NUMBERS_HEAD = "Numbers: write these numbers in English as given (Chinese 万 and 亿 are 10,000 and 100 million)."
 TASK_HEAD = "Translate this segment into English:"
 STRICT_TASK = "Translate this segment into English, with no Chinese characters in your answer:"
 
 def build_messages(request: TranslationRequest, n_context: int, n_examples: int, strict: bool = False,
-                   previous: str = "") -> list[dict]:
+                   previous: str = "", numbers: bool = True) -> list[dict]:
     """The chat messages that ask for the translation of `request.source`.
 
     A system message with the task; the `n_examples` best reviewed examples and then the
     `n_context` most recent context pairs (oldest first) as earlier user/assistant turns, so that
     the model sees the expected answer format; then the user turn with the glossary entries of
     `request.terms` (those matched in this segment; deduplicated, in source order) and the
-    segment. `strict` demands an answer without Chinese; with `previous` (an earlier answer that
-    kept Chinese), that answer and a request to correct it follow as two more turns.
+    segment. With `numbers`, the segment's numbers whose English differs from how they are
+    written (248.6亿美元 → US$24.86 billion; l10n.numbers computes them) are listed too: small
+    models often get 亿 and 万 wrong by a factor of ten. `strict` demands an answer without
+    Chinese; with `previous` (an earlier answer that kept Chinese), that answer and a request to
+    correct it follow as two more turns.
     """
     messages = [{"role": "system", "content": SYSTEM + (STRICT if strict else "")}]
     examples = [(zh, en) for zh, en in request.examples if zh.strip() and en.strip()][:max(0, n_examples)]
@@ -69,6 +76,10 @@ def build_messages(request: TranslationRequest, n_context: int, n_examples: int,
             seen.add(key)
             lines.append(f"{term.zh} → {term.en}")
     parts = [GLOSSARY_HEAD + "\n" + "\n".join(lines)] if lines else []
+    if numbers:
+        shown = [f"{zh} → {en}" for zh, en in dict.fromkeys(request.numbers) if en and en != zh]
+        if shown:
+            parts.append(NUMBERS_HEAD + "\n" + "\n".join(shown))
     parts.append(f"{STRICT_TASK if strict else TASK_HEAD}\n{request.source}")
     messages.append({"role": "user", "content": "\n\n".join(parts)})
     if strict and previous:
@@ -86,10 +97,10 @@ REVISE_TAIL = "Correct them and give the whole translation again, and nothing el
 
 
 def revision_messages(request: TranslationRequest, n_context: int, n_examples: int, previous: str,
-                      problems: Sequence[str]) -> list[dict]:
+                      problems: Sequence[str], numbers: bool = True) -> list[dict]:
     """The conversation that asks again: the first request, the earlier answer, and a turn that
     names what MT QA found wrong with it (l10n.repair)."""
-    messages = build_messages(request, n_context, n_examples)
+    messages = build_messages(request, n_context, n_examples, numbers=numbers)
     messages.append({"role": "assistant", "content": previous})
     listed = "\n".join(f"- {problem}" for problem in problems)
     messages.append({"role": "user", "content": f"{REVISE_HEAD}\n{listed}\n{REVISE_TAIL}"})
@@ -177,180 +188,66 @@ def answer_complete(text: str) -> bool:
     return bool(clean_output(head + "\n"))
 
 
-def _dtype(name: str, device: str):
-    """The torch dtype for the `dtype` option (validated by LLMOptions): float32 on CPU, where
-    bfloat16 was no faster (bench/llm-results.md), bfloat16 on CUDA."""
-    import torch
-
-    if not name:
-        return torch.float32 if device == "cpu" else torch.bfloat16
-    return "auto" if name == "auto" else getattr(torch, name)
-
-
 class LLMEngine:
     name = "llm"
-    label = "llm"
     uses_context = True  # pretranslate fills TranslationRequest.context and .examples for it
 
-    def __init__(self, options: LLMOptions):
-        try:
-            import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
-        except ImportError as err:
-            raise missing_packages(err, "llm") from None
-        model = self.model_id = options.model
-        if not model:
+    def __init__(self, options: LLMOptions, runtime: Runtime | None = None):
+        self.model_id = options.model
+        if not self.model_id:
             raise ModelUnavailable(
                 "the llm engine needs an instruction (chat) model",
                 remedy=(ChangeOption(("model",), "FILE.gguf|DIR|HUB-ID", verb="name one with"),),
             )
         self.options = options
-        self.calls = 0
         self.retries = 0
         self.n_context = options.context
         self.n_examples = options.examples
-        self.beams = options.beams
-        self.tokens_per_char = options.tokens_per_char
-        if options.threads:
-            torch.set_num_threads(options.threads)
-        self.device = resolve_device(options.device)
-        dtype = _dtype(options.dtype, self.device)
+        self.runtime = runtime if runtime is not None else load_runtime(options)
+        self.label = self.runtime.label  # as named in MT records
+        # How many segments pre-translation hands over at once: a runtime that plans its own
+        # batches finds more prompts of similar length in a larger pool. On a new document the
+        # segments of one pool cannot see each other's translations as context
+        # (bench/llm-context.md: no loss of chrF with pools of 32).
+        self.pool_size = getattr(self.runtime, "pool_size", options.batch_size)
 
-        location, kwargs = model, {}
-        path = os.path.expanduser(model)
-        if os.path.isdir(path) and not os.path.exists(os.path.join(path, "config.json")):
-            ggufs = sorted(f for f in os.listdir(path) if f.lower().endswith(".gguf"))
-            if len(ggufs) == 1:  # a directory holding one GGUF file
-                path = os.path.join(path, ggufs[0])
-        if path.lower().endswith(".gguf"):
-            if not os.path.isfile(path):
-                raise ModelUnavailable("no such .gguf file; pass the path of a downloaded GGUF model", model)
-            try:
-                import accelerate  # noqa: F401  (transformers needs both to load GGUF)
-                import gguf  # noqa: F401
-            except ImportError as err:
-                raise ModelUnavailable(
-                    f"loading a .gguf model needs the optional packages `gguf` and `accelerate` ({err.name} is "
-                    "missing); install them with `pip install -e '.[llm]'`, or give a transformers model directory",
-                    model,
-                ) from None
-            location, kwargs = os.path.dirname(os.path.abspath(path)), {"gguf_file": os.path.basename(path)}
-        self.tokenizer = from_pretrained(AutoTokenizer, location, **kwargs)
-        if not getattr(self.tokenizer, "chat_template", None):
-            raise ModelUnavailable(
-                "this model's tokenizer has no chat template; the llm engine needs an instruction (chat) model", model
-            )
-        self.tokenizer.padding_side = "left"
-        if self.tokenizer.pad_token_id is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = from_pretrained(AutoModelForCausalLM, location, dtype=dtype, **kwargs)
-        self.model.to(self.device)
-        self.model.eval()
-        self.stop_ids = self._stop_ids()
+    @property
+    def calls(self) -> int:
+        return self.runtime.calls
 
-    def _stop_ids(self) -> list[int]:
-        ids: list[int] = []
-        candidates = [self.tokenizer.eos_token_id, getattr(self.model.generation_config, "eos_token_id", None)]
-        for token in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<end_of_turn>"):
-            if token in self.tokenizer.get_vocab():
-                candidates.append(self.tokenizer.convert_tokens_to_ids(token))
-        for c in candidates:
-            for i in (c if isinstance(c, (list, tuple)) else [c]):
-                if isinstance(i, int) and i not in ids:
-                    ids.append(i)
-        return ids
+    def messages(self, request: TranslationRequest, strict: bool = False, previous: str = "") -> list[dict]:
+        return build_messages(request, self.n_context, self.n_examples, strict=strict, previous=previous,
+                              numbers=self.options.number_glossary)
 
     def max_new_tokens(self, source: str) -> int:
         # English needs about 0.6 to 1.7 tokens per Chinese character; the bound only stops a
         # model that runs on (answers normally end at the end-of-turn token or the first line).
-        return max(8, min(self.options.max_length, 16 + int(self.tokens_per_char * len(source))))
+        return max(8, min(self.options.max_length, 16 + int(self.options.tokens_per_char * len(source))))
 
     def translate(self, batch: Sequence[TranslationRequest]) -> list[str]:
         if not batch:
             return []
-        results: list[str] = [""] * len(batch)
-        size = max(1, self.options.batch_size)
-        # Similar lengths together: less padding, and a batch stops when its longest answer ends.
-        order = longest_first(batch, key=lambda r: len(r.source))
-        for start in range(0, len(order), size):
-            chunk = order[start:start + size]
-            texts = self._generate([build_messages(batch[i], self.n_context, self.n_examples) for i in chunk],
-                                   max(self.max_new_tokens(batch[i].source) for i in chunk))
-            retry: list[int] = []
-            for i, text in zip(chunk, texts):
-                results[i] = clean_output(text)
-                if has_cjk_letters(results[i]) or not results[i]:
-                    retry.append(i)
-            if retry:
-                self.retries += len(retry)
-                texts = self._generate(
-                    [build_messages(batch[i], self.n_context, self.n_examples, strict=True, previous=results[i])
-                     for i in retry],
-                    max(self.max_new_tokens(batch[i].source) for i in retry),
-                )
-                for i, text in zip(retry, texts):
-                    again = clean_output(text)
-                    if again and (not has_cjk_letters(again) or not results[i]):
-                        results[i] = again
+        limits = [self.max_new_tokens(r.source) for r in batch]
+        texts = self.runtime.generate([self.messages(r) for r in batch], limits)
+        results = [clean_output(text) for text in texts]
+        retry = [i for i, text in enumerate(results) if has_cjk_letters(text) or not text]
+        if retry:
+            self.retries += len(retry)
+            texts = self.runtime.generate(
+                [self.messages(batch[i], strict=True, previous=results[i]) for i in retry],
+                [limits[i] for i in retry],
+            )
+            for i, text in zip(retry, texts):
+                again = clean_output(text)
+                if again and (not has_cjk_letters(again) or not results[i]):
+                    results[i] = again
         return results
 
     def revise(self, batch: Sequence[TranslationRequest], outputs: Sequence[str],
                problems: Sequence[Sequence[str]]) -> list[list[str]]:
         """A follow-up turn per segment naming what is wrong with its answer; one new answer each."""
-        results: list[list[str]] = [[] for _ in batch]
-        size = max(1, self.options.batch_size)
-        order = longest_first(batch, key=lambda r: len(r.source))
-        for start in range(0, len(order), size):
-            chunk = order[start:start + size]
-            texts = self._generate(
-                [revision_messages(batch[i], self.n_context, self.n_examples, outputs[i], problems[i]) for i in chunk],
-                max(self.max_new_tokens(batch[i].source) for i in chunk))
-            for i, text in zip(chunk, texts):
-                answer = clean_output(text)
-                results[i] = [answer] if answer else []
-        return results
-
-    def _generate(self, conversations: list[list[dict]], max_new_tokens: int) -> list[str]:
-        """One `generate` call for a batch of conversations; the raw decoded answers."""
-        import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList
-
-        prompts = [
-            self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-            for messages in conversations
-        ]
-        inputs = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
-        prompt_len = inputs["input_ids"].shape[1]
-        tokenizer = self.tokenizer
-
-        class FirstLineDone(StoppingCriteria):
-            def __call__(self, input_ids, scores, **kwargs):
-                if input_ids.shape[1] - prompt_len < 4:
-                    return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-                # The last token only matters when it may carry a line break: decode rarely.
-                tails = tokenizer.batch_decode(input_ids[:, -1:], skip_special_tokens=True)
-                done = []
-                for row, tail in zip(input_ids, tails):
-                    done.append("\n" in tail and answer_complete(
-                        tokenizer.decode(row[prompt_len:], skip_special_tokens=True)))
-                return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
-
-        try:
-            with torch.inference_mode():
-                self.calls += 1
-                output = self.model.generate(
-                    **inputs,
-                    do_sample=False,
-                    num_beams=self.beams,
-                    max_new_tokens=max_new_tokens,
-                    eos_token_id=self.stop_ids or None,
-                    pad_token_id=self.tokenizer.pad_token_id,
-                    stopping_criteria=StoppingCriteriaList([FirstLineDone()]),
-                    temperature=None,
-                    top_p=None,
-                    top_k=None,
-                )
-        except (RuntimeError, MemoryError) as err:
-            raise generation_failed(err, self.model_id, (ChangeOption(("batch_size",), verb="lower"),
-                                                         ChangeOption(("device",), "cpu"))) from None
-        return self.tokenizer.batch_decode(output[:, prompt_len:], skip_special_tokens=True)
+        texts = self.runtime.generate(
+            [revision_messages(r, self.n_context, self.n_examples, outputs[i], problems[i], self.options.number_glossary)
+             for i, r in enumerate(batch)],
+            [self.max_new_tokens(r.source) for r in batch])
+        return [[answer] if (answer := clean_output(text)) else [] for text in texts]
