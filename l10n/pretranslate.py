@@ -523,11 +523,18 @@ class Arrivals:
     failed: list[Batch]  # not translated (their worker is gone): to be handed out again
     error: L10nError | None = None  # raised once `done` is applied and saved
 
+POOLED_DOCUMENTS = 16  # documents whose batches share one call of an engine that plans its own batches
+
+
 class LocalExecutor:
-    """Batches translated in this process, one at a time, by an engine loaded on first need."""
+    """Batches translated in this process, one call at a time, by an engine loaded on first need.
+
+    An engine that plans its own model calls (`pool_size`: the llm engine on CTranslate2 groups
+    prompts of similar length) is handed up to `pool_size` segments per call, from up to
+    POOLED_DOCUMENTS documents: many short documents then fill its batches as one long one does.
+    Each document still has at most one batch out at a time when the engine reads context."""
 
     capacity = 1  # calls in flight
-    batches_per_call = 1
 
     def __init__(self, get_engine: Callable[[], Engine], repair_rounds: int = 0):
         self._get_engine = get_engine
@@ -546,6 +553,15 @@ class LocalExecutor:
         return self._engine.label, self._engine.uses_context
 
     @property
+    def batches_per_call(self) -> int:
+        return POOLED_DOCUMENTS if self.pool_size else 1
+
+    @property
+    def segments_per_call(self) -> int:
+        """At most this many segments in one call (0: no bound but batches_per_call)."""
+        return self.pool_size
+
+    @property
     def in_flight(self) -> int:
         return len(self._queue)
 
@@ -556,12 +572,15 @@ class LocalExecutor:
         done = []
         engine = self._engine
         for batches in self._queue:
+            before = engine.calls
+            try:
+                outputs = translate_checked(engine, [r for b in batches for r in b.requests], self.repair_rounds)
+            finally:
+                self.calls += engine.calls - before
+            start = 0
             for batch in batches:
-                before = engine.calls
-                try:
-                    done.append((batch, translate_checked(engine, batch.requests, self.repair_rounds)))
-                finally:
-                    self.calls += engine.calls - before
+                done.append((batch, outputs[start:start + len(batch.requests)]))
+                start += len(batch.requests)
         self._queue = []
         return Arrivals(done, [])
 
@@ -607,7 +626,11 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
     retry: deque[Batch] = deque()
     # Open documents hold a lock (a file descriptor) each: enough to give every worker a batch
     # when each document has one batch out at a time (engines that read context), and no more.
-    max_open = max_open or max(8, min(MAX_OPEN, 2 * executor.capacity * executor.batches_per_call))
+    # (Read when documents are opened: a local executor knows its batches per call once started.)
+    chosen_max_open = max_open
+
+    def open_limit() -> int:
+        return chosen_max_open or max(8, min(MAX_OPEN, 2 * executor.capacity * executor.batches_per_call))
     bar = None
     interrupts = _Interrupts()
     writer = Writer()
@@ -624,16 +647,22 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
 
     def take() -> list[Batch]:
         out: list[Batch] = []
-        while len(out) < executor.batches_per_call:
+        limit = getattr(executor, "segments_per_call", 0)
+        taken = 0
+        while len(out) < executor.batches_per_call and (not limit or taken < limit):
             if retry:
                 out.append(retry.popleft())
+                taken += len(out[-1].jobs)
                 continue
             size = max(batch_size, getattr(executor, "pool_size", 0))
+            if limit:
+                size = min(size, limit - taken)
             batch = next((b for r in open_runs if (b := r.next_batch(size)) is not None), None)
             if batch is not None:
                 out.append(batch)
+                taken += len(batch.jobs)
                 continue
-            if not pending or len(open_runs) >= max_open:
+            if not pending or len(open_runs) >= open_limit():
                 break
             run = pending.popleft()
             for following in list(pending)[:OPEN_AHEAD]:

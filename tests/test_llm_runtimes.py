@@ -327,3 +327,34 @@ def test_pretranslate_hands_a_pool_to_engines_that_plan_batches(project, fake_en
     result = project.run("pretranslate", "--batch-size", "4", "--no-progress")
     assert result.code == 0, result.err
     assert sizes and max(sizes) == 4 and sum(sizes) == entries
+
+
+def test_short_documents_share_the_pool_of_an_engine_that_plans_batches(tmp_path, monkeypatch):
+    """Many short documents: an engine with a pool gets the segments of several documents in one
+    call (each document still one batch at a time), and every output lands in its own document."""
+    import l10n.engines
+    from tests.fake_engine import FakeEngine
+    from tests.test_many_documents import DOCS, catalog, make_edition
+
+    calls: list[list[str]] = []
+
+    class Pooling(FakeEngine):
+        pool_size = 32
+
+        def translate(self, batch):
+            calls.append([r.source for r in batch])
+            return super().translate(batch)
+
+    monkeypatch.setattr(l10n.engines, "load_engine", lambda name, options: Pooling(options.model, options.batch_size))
+    project = make_edition(tmp_path)
+    assert project.run("update").code == 0
+    result = project.run("pretranslate", "--batch-size", "2", "--no-progress")
+    assert result.code == 0, result.err
+    per_doc = {name: [e for e in polib.pofile(str(catalog(project, name))) if not e.obsolete] for name in DOCS}
+    total = sum(len(entries) for entries in per_doc.values())
+    assert total <= 32 and len(calls) == 1 and len(calls[0]) == total  # one call for the three documents
+    import hashlib
+
+    for entries in per_doc.values():  # each output in its own entry: the test engine tags it with its source
+        assert all(e.fuzzy and e.msgstr.endswith(f"[{hashlib.sha1(e.msgid.encode()).hexdigest()[:6]}]")
+                   for e in entries)
