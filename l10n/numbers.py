@@ -114,7 +114,7 @@ CURRENCY_WORDS = tuple(sorted((w for w in CURRENCIES if w != "元"), key=len, re
 NOT_CURRENCY = ("元素", "元件", "元旦", "元年", "元首", "元宵", "元器件")
 DURATION_UNITS = (("个月", "month"), ("小时", "hour"), ("分钟", "minute"), ("星期", "week"), ("天", "day"),
                   ("周", "week"), ("秒", "second"))
-NOT_DURATION = ("周边", "周末", "周期", "天然", "天津", "天下", "天地", "天空", "秒杀")
+NOT_DURATION = ("周边", "周末", "周期", "周岁", "天然", "天津", "天下", "天地", "天空", "秒杀")  # 16周岁: 16 years of age
 NOT_TENTHS = ("成员", "成立", "成为", "成功", "成果", "成本", "成长", "成熟", "成交", "成绩", "成效", "成品",
               "成都", "成就", "成型", "成套", "成片", "成群", "成批", "成规模")
 
@@ -495,6 +495,9 @@ def _range(text: str, atom: _Atom, nxt: _Atom) -> Number:
         english, inner = f"{MONTHS[int(lo.value) - 1]} to {MONTHS[int(hi.value) - 1]}", "month"
     elif nxt.unit == "year":
         english, inner = f"{lo.english} to {hi.english}", "year"
+    elif (not unit and hi.kind == "cardinal" and lo.value == int(lo.value) and hi.value == int(hi.value)
+          and 1900 <= lo.value < hi.value <= 2100):
+        english, inner = f"{int(lo.value)}-{int(hi.value)}", "year"  # 2021-2022赛季: a span of years, not 2,021
     elif hi.kind in ("duration", "money") or unit == "point":
         bare = count(lo.value) if hi.kind == "duration" else plain(lo.value) if unit == "point" else amount(lo.value)
         english, inner = f"{bare} to {hi.english}", hi.kind

@@ -247,13 +247,20 @@ def test_clean_answer_is_not_retried(engine, monkeypatch):
 def test_revise_names_the_problems_in_a_follow_up_turn(engine, monkeypatch):
     fake = FakeModel(engine.runtime.tokenizer, ["Sure! Here is the corrected translation: Revenue rose 5.3 percent."])
     monkeypatch.setattr(engine.runtime, "model", fake)
-    request = TranslationRequest("营收增长5.3%。", numbers=(("5.3%", "5.3%"),))
+    request = TranslationRequest("营收增长5.3%。", numbers=(("5.3%", "5.3%"),),
+                                 context=(("一路高歌。", "A triumphant march."),), examples=(("营收下降。", "Revenue fell."),))
     out = engine.revise([request], ["Revenue rose 3.5 percent."], [["the number 5.3% is missing"]])
     assert out == [["Revenue rose 5.3 percent."]]
     prompt = fake.prompts[0]
-    # the first request, the earlier answer, then the turn that names what is wrong with it
+    # the request, the earlier answer, then the turn that names what is wrong with it
     assert prompt.index("营收增长5.3%。") < prompt.index("Revenue rose 3.5 percent.") < prompt.index(
         "- the number 5.3% is missing")
+    # a turn about one segment: no earlier sentences or examples (they would multiply its length)
+    assert "一路高歌" not in prompt and "营收下降" not in prompt
+    problem = "translate every Chinese word: no Chinese characters or full-width punctuation may remain"
+    fake = FakeModel(engine.runtime.tokenizer, [f"- {problem}"])  # the feedback echoed back: no candidate
+    monkeypatch.setattr(engine.runtime, "model", fake)
+    assert engine.revise([request], ["Revenue rose 5.3 percent in 长春."], [[problem]]) == [[]]
     fake = FakeModel(engine.runtime.tokenizer, ["```"])  # nothing usable: no candidate
     monkeypatch.setattr(engine.runtime, "model", fake)
     assert engine.revise([request], ["Revenue rose 3.5 percent."], [["the number 5.3% is missing"]]) == [[]]

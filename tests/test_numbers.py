@@ -171,6 +171,12 @@ CASES = [
     ('百星飞天', ['100 satellites in space', 'a hundred satellites'],
      'satellites in space', '百 → expected 100'),    ('出口增长三点五倍。', ['Exports grew 3.5 times.', 'a 3.5-fold increase in exports'],
      'Exports grew three times.', '三点五倍 → expected 3.5 times'),
+    # 周岁 is years of age, not weeks (16周 alone is 16 weeks)
+    ('年满16周岁的学徒', ['apprentices aged 16', 'apprentices who are 16 years old'],
+     'apprentices aged 61', '16 → expected 16'),
+    # a span of years keeps the years as they are written (no 2,021)
+    ('2021-2022赛季', ['the 2021-2022 season', 'the 2021 to 2022 season'],
+     'the 2021 season', '2021-2022 → expected 2021-2022'),
 ]
 
 

@@ -313,3 +313,6 @@ def test_language_flags_other_scripts_and_non_english():
         "the output does not read as English (none of its words is an English function word): "
         "'le secteur des quipements haut de gamme progresse …'"]
     assert messages("language", "长春的高端装备制造业。", "Changchun's high-end equipment manufacturing is thriving.") == []
+    # a headline has no function words, and is English all the same
+    assert messages("language", "新华全媒+丨北京青少年冰球联赛助燃冬奥热情-新华网",
+                    "Newsworthy: Beijing Youth Ice Hockey League Boosts Winter Olympics Spirit - Xinhua News") == []

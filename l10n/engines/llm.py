@@ -77,7 +77,8 @@ def build_messages(request: TranslationRequest, n_context: int, n_examples: int,
             lines.append(f"{term.zh} → {term.en}")
     parts = [GLOSSARY_HEAD + "\n" + "\n".join(lines)] if lines else []
     if numbers:
-        shown = [f"{zh} → {en}" for zh, en in dict.fromkeys(request.numbers) if en and en != zh]
+        # Only what the English changes: 2021 → 2,021 (a count's separator) would mislead for a year.
+        shown = [f"{zh} → {en}" for zh, en in dict.fromkeys(request.numbers) if en and en.replace(",", "") != zh]
         if shown:
             parts.append(NUMBERS_HEAD + "\n" + "\n".join(shown))
     parts.append(f"{STRICT_TASK if strict else TASK_HEAD}\n{request.source}")
@@ -96,11 +97,13 @@ REVISE_HEAD = "Your translation has these problems:"
 REVISE_TAIL = "Correct them and give the whole translation again, and nothing else."
 
 
-def revision_messages(request: TranslationRequest, n_context: int, n_examples: int, previous: str,
-                      problems: Sequence[str], numbers: bool = True) -> list[dict]:
-    """The conversation that asks again: the first request, the earlier answer, and a turn that
-    names what MT QA found wrong with it (l10n.repair)."""
-    messages = build_messages(request, n_context, n_examples, numbers=numbers)
+def revision_messages(request: TranslationRequest, previous: str, problems: Sequence[str],
+                      numbers: bool = True) -> list[dict]:
+    """The conversation that asks again: the request (its glossary and numbers, without the earlier
+    sentences and examples, which would make the prompt several times longer for a turn about
+    one segment), the earlier answer, and a turn that names what MT QA found wrong with it
+    (l10n.repair)."""
+    messages = build_messages(request, 0, 0, numbers=numbers)
     messages.append({"role": "assistant", "content": previous})
     listed = "\n".join(f"- {problem}" for problem in problems)
     messages.append({"role": "user", "content": f"{REVISE_HEAD}\n{listed}\n{REVISE_TAIL}"})
@@ -247,7 +250,15 @@ class LLMEngine:
                problems: Sequence[Sequence[str]]) -> list[list[str]]:
         """A follow-up turn per segment naming what is wrong with its answer; one new answer each."""
         texts = self.runtime.generate(
-            [revision_messages(r, self.n_context, self.n_examples, outputs[i], problems[i], self.options.number_glossary)
-             for i, r in enumerate(batch)],
+            [revision_messages(r, outputs[i], problems[i], self.options.number_glossary) for i, r in enumerate(batch)],
             [self.max_new_tokens(r.source) for r in batch])
-        return [[answer] if (answer := clean_output(text)) else [] for text in texts]
+        return [[answer] if (answer := clean_output(text)) and not echoes(answer, listed) else []
+                for text, listed in zip(texts, problems)]
+
+
+def echoes(answer: str, problems: Sequence[str]) -> bool:
+    """Whether an answer repeats the feedback it was given instead of translating ("- translate
+    every Chinese word: …"): such an answer is no candidate."""
+    said = " ".join(answer.lstrip("-•* ").lower().split())
+    return bool(said) and any(said in " ".join(p.lower().split()) or " ".join(p.lower().split()) in said
+                              for p in problems if p.strip())
