@@ -122,10 +122,38 @@ def make_project(work: Path, docs: list[tuple[int, int]], source: list[str], eng
     return work / "pyproject.toml"
 
 
+def timed_pretranslate(config, targets, engine: str, options):
+    """`stages.pretranslate` as a user's run does it: (result, seconds in all, seconds loading the model).
+    Converted models are kept in the repository's cache, not the throw-away project's (which would
+    convert them again on every run)."""
+    from dataclasses import replace
+
+    import l10n.engines
+    from l10n import stages
+
+    options = replace(options, cache_dir=str(ROOT / ".l10n-cache"))
+
+    loading = {"seconds": 0.0}
+    real_load = l10n.engines.load_engine
+
+    def timed_load(name, options):
+        t0 = time.perf_counter()
+        engine = real_load(name, options)
+        loading["seconds"] = time.perf_counter() - t0
+        return engine
+
+    l10n.engines.load_engine = timed_load
+    try:
+        t0 = time.perf_counter()
+        result = stages.pretranslate(config, targets, engine, options, progress=False)
+        return result, time.perf_counter() - t0, loading["seconds"]
+    finally:
+        l10n.engines.load_engine = real_load
+
+
 def translate(args, docs, source) -> dict:
     """Run update and pretranslate on a throw-away project; the MT of each test line, with timing
     and MT QA per segment."""
-    import l10n.engines
     from l10n import stages
     from l10n.config import load_config
     from l10n.notes import get_notes
@@ -138,21 +166,8 @@ def translate(args, docs, source) -> dict:
         config = load_config(make_project(work, docs, source, args.engine, settings, args.batch_size, memory))
         targets = [d for d in config.documents if d.name.startswith("news-")]
         stages.update(config, targets)
-        loading = {}
-        real_load = l10n.engines.load_engine
-
-        def timed_load(name, options):
-            t0 = time.perf_counter()
-            engine = real_load(name, options)
-            loading["seconds"] = time.perf_counter() - t0
-            return engine
-
-        l10n.engines.load_engine = timed_load
-        options = config.engine_options_for(args.engine)
-        t0 = time.perf_counter()
-        result = stages.pretranslate(config, targets, args.engine, options, progress=False)
-        total = time.perf_counter() - t0
-        l10n.engines.load_engine = real_load
+        result, total, load_seconds = timed_pretranslate(config, targets, args.engine,
+                                                         config.engine_options_for(args.engine))
         lines: dict[int, list[str]] = {}
         qa: dict[int, list[list[str]]] = {}
         segments = 0
@@ -171,7 +186,7 @@ def translate(args, docs, source) -> dict:
         summary = result.summary
         return {
             "hyps": hyps, "qa": qa, "segments": segments, "seconds": total,
-            "load_seconds": loading.get("seconds", 0.0), "engine": result.engine, "model": result.model,
+            "load_seconds": load_seconds, "engine": result.engine, "model": result.model,
             "summary": summary.lines() if hasattr(summary, "lines") else [],
         }
     finally:
