@@ -801,20 +801,3 @@ class _Interrupts:
         for sig, handler in self._previous.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
         self._previous = {}
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
-
-
-def _progress(total: int, enabled: bool):
-    """One bar over all documents: segments done / total, segments per second, time left."""
-    if not enabled or not sys.stderr.isatty():
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, desc="MT", unit="seg", file=sys.stderr, dynamic_ncols=True)
