@@ -35,9 +35,10 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from l10n import catalog as cat  # noqa: E402
 from l10n.checks import REGISTRY as REGISTRY_IDS  # noqa: E402
 from l10n.glossary import Glossary, Term, _form_pattern, load_glossary, term_in  # noqa: E402
+from l10n.notes import get_notes  # noqa: E402
+from l10n.pofile import is_reviewed, read_catalog, render  # noqa: E402
 
 DOC = "changchun-equipment"
 CATALOG = ROOT / "target" / "en" / f"{DOC}.po"
@@ -88,11 +89,11 @@ class ErrorClass:
 
 
 def reviewed_entries() -> list[polib.POEntry]:
-    return [e for e in polib.pofile(str(CATALOG)) if cat.is_reviewed(e)]
+    return [e for e in polib.pofile(str(CATALOG)) if is_reviewed(e)]
 
 
 def block(entry: polib.POEntry) -> str:
-    return cat.get_notes(entry).block
+    return get_notes(entry).block
 
 
 def wrong_form(form: str) -> str | None:
@@ -347,7 +348,7 @@ def write_project(directory: Path, copy: Copy) -> Path:
     shutil.copy(ROOT / "glossary.csv", directory / "glossary.csv")
     (directory / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
     path = directory / "target" / "en" / f"{DOC}.po"
-    path.write_text(cat.render(po), encoding="utf-8")
+    path.write_text(render(po), encoding="utf-8")
     return path
 
 
@@ -357,19 +358,16 @@ def run_check(project: Path, po_path: Path) -> dict[str, set[str]]:
                              "--skip", "edition", "--skip", "mt-quality"],
                             cwd=project, capture_output=True, text=True, timeout=300)
     data = json.loads(result.stdout)
-    lines: dict[int, str] = {}
-    for entry in polib.pofile(str(po_path)):
-        lines[entry.linenum] = entry.msgid
-    starts = sorted(lines)
+    # An entry's problem points at its msgid or its msgstr line (as the toolkit's reader numbers them).
+    owners: dict[int, str] = {}
+    for entry in read_catalog(po_path, po_path.name):
+        owners[entry.msgid_line] = owners[entry.msgstr_line] = entry.msgid
     found: dict[str, set[str]] = {}
     for problem in data["problems"]:
         line = problem["line"]
-        if problem["path"].endswith(".po") and line:
-            # an entry's problem points at its first line or its msgid line: take the next msgid
-            owner = next((n for n in starts if n >= line), None)
-            if owner is not None:
-                found.setdefault(lines[owner], set()).add(problem["check"])
-                continue
+        if problem["path"].endswith(".po") and line in owners:
+            found.setdefault(owners[line], set()).add(problem["check"])
+            continue
         found.setdefault("(file)", set()).add(problem["check"])
     return found
 

@@ -99,15 +99,16 @@ def reviewed_pairs() -> list[tuple[str, str]]:
     sys.path.insert(0, str(ROOT))
     import polib
 
-    from l10n import catalog as cat
+    from l10n.notes import get_notes
+    from l10n.pofile import is_reviewed, render
     from l10n import qa
     from l10n.glossary import load_glossary
 
     glossary = load_glossary(ROOT / "glossary.csv", "glossary.csv")
     pairs = []
     for entry in polib.pofile(str(ROOT / "target" / "en" / "changchun-equipment.po")):
-        block = cat.get_notes(entry).block
-        if not cat.is_reviewed(entry) or block not in ("paragraph", "list-item") or not entry.msgid.endswith("。"):
+        block = get_notes(entry).block
+        if not is_reviewed(entry) or block not in ("paragraph", "list-item") or not entry.msgid.endswith("。"):
             continue
         if "l10n: allow" in (entry.tcomment or "") or "“" in entry.msgid[:1]:
             continue
@@ -141,7 +142,8 @@ def make_reviewed_project(directory: Path, n: int, timeout: float) -> tuple[Path
     sys.path.insert(0, str(ROOT))
     import polib
 
-    from l10n import catalog as cat
+    from l10n.notes import get_notes
+    from l10n.pofile import is_reviewed, render
 
     config = make_project(directory, 1)
     text, english = reviewed_catalog(n)
@@ -157,7 +159,7 @@ def make_reviewed_project(directory: Path, n: int, timeout: float) -> tuple[Path
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
             filled += 1
-    po_path.write_text(cat.render(po), encoding="utf-8")
+    po_path.write_text(render(po), encoding="utf-8")
     return config, filled, update
 
 
