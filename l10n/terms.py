@@ -82,6 +82,10 @@ PROGRAMME_HEADS = ("计划", "工程", "战略", "行动", "方案", "规划", "
 PRODUCT_HEADS = ("号", "型", "系列", "牌")
 NAME_HEADS = tuple(sorted({*ORGANISATION_HEADS, *PLACE_HEADS, *EVENT_HEADS, *PROGRAMME_HEADS, *PRODUCT_HEADS},
                           key=len, reverse=True))
+# A product name, its head and a designation after it (长征二号|号|丁).
+DESIGNATION = re.compile(r"(.+?)(%s)(?:[A-Za-z0-9]{1,4}|[甲乙丙丁])" % "|".join(PRODUCT_HEADS))
+# A model code after a Chinese body: digits and letters mixed (02A01, 06A), not a number.
+MODEL_CODE = re.compile(r"(.*[\u4e00-\u9fff])([0-9]+[A-Za-z][A-Za-z0-9]*|[A-Za-z]+[0-9][A-Za-z0-9]*)")
 MAX_CHUNK_TOKENS = 8
 MAX_TERM_CHARS = 24
 MIN_NGRAM = 2
@@ -185,12 +189,22 @@ def quoted_spans(text: str) -> Iterator[str]:
 
 
 def name_head(zh: str) -> str:
-    """The name head that closes `zh` after a body of two or more characters, or ''."""
+    """The name head that closes `zh` after a body of two or more characters, or ''. A product
+    head may be followed by the model's designation (长征二号丁, 长征五号B): letters, digits or
+    one of the ordinal stems 甲乙丙丁, as model series are lettered in Chinese; and a model code of
+    letters and digits closes a name on its own (高分03D, 平台02A01: what follows, 卫星 or 星, is
+    the kind of thing, not part of the name)."""
     if zh in NAME_HEADS:
         return ""
     for head in NAME_HEADS:
         if zh.endswith(head) and len(zh) - len(head) >= 2 and CJK.match(zh[-len(head) - 1]):
             return head
+    designated = DESIGNATION.fullmatch(zh)
+    if designated and len(designated.group(1)) >= 2 and CJK.match(designated.group(1)[-1]):
+        return designated.group(2)
+    coded = MODEL_CODE.fullmatch(zh)
+    if coded and len(coded.group(1)) >= 2:
+        return coded.group(2)
     return ""
 
 
@@ -425,11 +439,12 @@ class _Text:
     place_starts: set[int]  # offsets where some tokenization starts a place name
     chunk_starts: set[int]  # offsets where a noun chunk may start (after punctuation or a function word)
     chunk_ends: set[int]
+    verb_ends: set[int] = field(default_factory=set)  # offsets where some tokenization ends a verb (or a verbal noun)
 
 
 def _analyse(tokenizations: list[list[tuple[str, str]]], text: str) -> _Text:
     starts, ends, verb_starts, chunk_starts, chunk_ends = set(), set(), None, set(), set()
-    proper_starts, proper_ends, place_starts = set(), set(), set()
+    proper_starts, proper_ends, place_starts, verb_ends = set(), set(), set(), set()
     blocked = None
     for tokens in tokenizations:
         s, e, b = _edges(tokens)
@@ -442,6 +457,8 @@ def _analyse(tokenizations: list[list[tuple[str, str]]], text: str) -> _Text:
             is_break = tag in CHUNK_BREAK_TAGS and tag != "f" or not CJK.match(word[:1]) and not word[:1].isalnum()
             if tag in VERB_TAGS:
                 verbs.add(pos)
+            if tag in VERB_TAGS or tag == "vn":  # 发展 in 加快发展智能农机、… governs the list
+                verb_ends.add(pos + len(word))
             if tag in PROPER_TAGS and CJK.search(word):
                 (place_starts if tag in PLACE_TAGS else proper_starts).add(pos)
                 proper_ends.add(pos + len(word))
@@ -454,7 +471,21 @@ def _analyse(tokenizations: list[list[tuple[str, str]]], text: str) -> _Text:
         chunk_ends.add(pos)
         verb_starts = verbs if verb_starts is None else verb_starts & verbs
     return _Text(starts, ends, blocked or set(), verb_starts or set(), proper_starts, proper_ends, place_starts,
-                 chunk_starts, chunk_ends)
+                 chunk_starts, chunk_ends, verb_ends)
+
+
+def _listed(text: str, analysis: _Text, start: int, end: int) -> bool:
+    """Whether text[start:end] is a whole item of an enumeration (智能农机、数控机床、电力装备等): the
+    author lists things of one kind, and each item is a unit. An item touches 、 on one side and,
+    on the other, another 、, the edge of its noun chunk (等, 和, punctuation) or, for the first
+    item, the verb that governs the list."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    if before == "、" and after == "、":
+        return True
+    if after == "、":
+        return start in analysis.chunk_starts or start in analysis.verb_ends
+    return before == "、" and end in analysis.chunk_ends
 
 
 def extract_candidates(places: Sequence[Place], tagger: Tagger | None, covered: Callable[[str], bool],
@@ -529,6 +560,8 @@ def extract_candidates(places: Sequence[Place], tagger: Tagger | None, covered: 
             free = any(h in analyses[t].chunk_starts and h + len(cand.zh) in analyses[t].chunk_ends for t, h in where)
             if free:
                 cand.kinds.add("free")
+            if any(_listed(texts[t], analyses[t], h, h + len(cand.zh)) for t, h in where):
+                cand.kinds.add("listed")
         known = getattr(tagger, "known", lambda word: False)
         if _fragment(cand, known) and not ("free" in cand.kinds or "quoted" in cand.kinds
                                            or (len(cand.zh) >= 3 and "word" in cand.kinds)):
@@ -596,7 +629,7 @@ UNIT_EVIDENCE = frozenset({"recurring", "quoted", "free", "named", "dictionary"}
 # Units of score per factor 10 of frequency per million in general Chinese.
 COMMONNESS_WEIGHT = 2.0
 # One unit of score for each kind of evidence a translator would also look for.
-EVIDENCE = {"quoted": 2.0, "name": 1.0, "named": 1.0, "recurring": 1.0, "dictionary": 1.0,
+EVIDENCE = {"quoted": 2.0, "name": 1.0, "named": 1.0, "recurring": 1.0, "dictionary": 1.0, "listed": 1.0,
             "predicate": -1.0, "idiom": -1.0}
 
 
@@ -974,8 +1007,12 @@ class Lexicon:
             for gloss in glosses.split("/"):
                 if gloss.startswith(("CL:", "surname ", "variant of", "old variant", "used in")):
                     continue
-                # Acronyms in a parenthesis (CNC machine tool) are glosses; other asides are not.
-                words.update(w.lower() for w in re.findall(r"\b[A-Z]{2,}\b", " ".join(re.findall(r"\(([^)]*)\)", gloss))))
+                # Acronyms in a parenthesis (CNC machine tool) are glosses, and so are the short
+                # forms an aside quotes as equivalents (丁: fourth (used like "4" or "D")); other
+                # asides are not.
+                asides = " ".join(re.findall(r"\(([^)]*)\)", gloss))
+                words.update(w.lower() for w in re.findall(r"\b[A-Z]{2,}\b", asides))
+                words.update(w.lower() for w in re.findall(r'"([A-Za-z0-9]{1,4})"', asides))
                 gloss = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", gloss)
                 content = [w for w in re.findall(r"[A-Za-z0-9]+", gloss) if w.lower() not in FUNCTION_WORDS]
                 if pinyin[:1].isupper():

@@ -92,6 +92,34 @@ def test_name_heads_close_names_after_a_body_of_two_characters():
     assert name_head("社会") == name_head("全部") == name_head("有限公司") == ""  # 社|会, 全|部: no body
 
 
+def test_a_designation_or_a_model_code_closes_a_product_name():
+    from l10n.terms import name_head
+
+    assert name_head("天宫三号乙") == "号" and name_head("神舟五号B") == "号"  # a model series, lettered
+    assert name_head("风云05B") == "05B" and name_head("海洋02C3") == "02C3"  # a model code
+    assert name_head("全省36") == name_head("产量5000") == ""  # a number is not a code
+    assert name_head("风云05B星") == ""  # the kind of thing after the code is not part of the name
+    tagger = WordTagger({"风云": "nz", "05B": "eng", "星": "n", "发射": "v", "卫星": "n"})
+    kinds = {c.zh: c.kinds for c in extract_candidates(_places("发射风云05B星。", "风云05B卫星发射。"), tagger,
+                                                       covered=lambda zh: False)}
+    assert "named" in kinds["风云05B"] and "named" not in kinds.get("风云05B星", set())
+
+
+def test_items_of_an_enumeration_are_units():
+    from l10n.terms import termhood
+
+    tagger = WordTagger({"加快": "v", "推广": "v", "风电": "n", "设备": "n", "光伏": "n", "组件": "n", "储能": "n",
+                         "电池": "n", "等": "u", "工厂": "n", "生产": "vn"})
+    places = _places("加快推广风电设备、光伏组件、储能电池等。", "工厂生产光伏组件。")
+    found = {c.zh: c for c in extract_candidates(places, tagger, covered=lambda zh: False)}
+    # first item (after the verb that governs the list), middle item, last item (before 等)
+    assert all("listed" in found[zh].kinds for zh in ("风电设备", "光伏组件", "储能电池"))
+    none = Candidate("")
+    assert not any("listed" in found.get(zh, none).kinds for zh in ("组件", "电池", "设备", "推广风电设备"))  # parts, or more
+    listed = Candidate("储能电池", frequency=1, kinds={"chunk", "listed"}, independent=1, places=places[:1])
+    assert termhood(listed) > termhood(Candidate("储能电池", frequency=1, kinds={"chunk"}, independent=1, places=places[:1]))
+
+
 def test_a_coordinated_ministry_name_is_one_candidate():
     from l10n.terms import coordinated_names
 
@@ -245,6 +273,14 @@ def test_lexicon_reads_names_acronyms_and_idioms():
     assert explain("Changchun") and not explain("Jilin")  # a name's gloss, not its description
     assert lexicon.explainer("数控机床")("CNC")  # an acronym in brackets
     assert lexicon.idiom("日新月异") and not lexicon.idiom("数控机床")
+
+
+def test_lexicon_reads_the_short_forms_an_aside_quotes():
+    lexicon = Lexicon.parse('丙 丙 [bing3] /third of the ten Heavenly Stems/third in order (used like "3" or "C")/\n'
+                            "三 三 [san1] /three/3/\n號 号 [hao4] /ordinal number/day of a month/\n")
+    assert lexicon.explainer("丙")("C") == {0}
+    assert not lexicon.explainer("丙")("like")  # the aside's other words are no glosses
+    assert lexicon.explainer("天宫三号丙")("3C") == {2, 4}  # a designation, digit and letter explained
 
 
 def test_pinyin_explains_names_in_one_word():
