@@ -571,11 +571,27 @@ def extract_candidates(places: Sequence[Place], tagger: Tagger | None, covered: 
         if "predicate" in cand.kinds and "recurring" in cand.kinds and not cand.kinds & {"quoted", "chunk"}:
             continue  # a recurring clause (加快建设, 推动中车长客), not a name
         ranked.append(cand)
+    _bracketed_forms(ranked)
     _independence(ranked, occurrences)
     for cand in ranked:
         cand.score = termhood(cand, tagger.commonness(cand.zh) if tagger is not None else 0.0)
     ranked.sort(key=lambda c: (-c.score, -c.frequency, c.zh))
     return ranked
+
+
+def _bracketed_forms(candidates: Sequence[Candidate]) -> None:
+    """A recurring stem that is followed by a bracketed qualifier wherever it occurs (首台 in
+    首台（套） and 首台（套、批次）) is written with its brackets: the forms with the qualifier
+    are the recurring units, and the bare stem is a piece of them."""
+    by_zh = {c.zh: c for c in candidates}
+    for cand in candidates:
+        match = re.fullmatch(r"(.+?)[（(][^（）()]+[）)]", cand.zh)
+        stem = by_zh.get(match.group(1)) if match else None
+        if stem is None or "recurring" not in stem.kinds or not CJK.match(stem.zh[-1]):
+            continue
+        if all(re.fullmatch(re.escape(stem.zh) + r"[（(].*", p.text[m.start():m.end() + 1], re.S)
+               for p in stem.places for m in re.finditer(re.escape(stem.zh), p.text)):
+            cand.kinds.add("recurring")
 
 
 def _independence(candidates: Sequence[Candidate], occurrences: dict[str, list[tuple[int, int]]]) -> None:

@@ -120,6 +120,21 @@ def test_items_of_an_enumeration_are_units():
     assert termhood(listed) > termhood(Candidate("储能电池", frequency=1, kinds={"chunk"}, independent=1, places=places[:1]))
 
 
+def test_a_stem_always_written_with_a_bracketed_qualifier_passes_its_recurrence_on():
+    from l10n.terms import _bracketed_forms
+
+    places = _places("推动首批（件）上市。", "支持首批（件、套）应用。")
+    stem = Candidate("首批", frequency=2, places=places, kinds={"recurring"})
+    forms = [Candidate("首批（件）", frequency=1, places=places[:1], kinds={"chunk"}),
+             Candidate("首批（件、套）", frequency=1, places=places[1:], kinds={"chunk"})]
+    _bracketed_forms([stem, *forms])
+    assert all("recurring" in f.kinds for f in forms)
+    loose = _places("推动首批（件）上市。", "首批产品应用。")  # once without the brackets: the stem is a unit
+    forms = [Candidate("首批（件）", frequency=1, places=loose[:1], kinds={"chunk"})]
+    _bracketed_forms([Candidate("首批", frequency=2, places=loose, kinds={"recurring"}), *forms])
+    assert "recurring" not in forms[0].kinds
+
+
 def test_a_coordinated_ministry_name_is_one_candidate():
     from l10n.terms import coordinated_names
 
