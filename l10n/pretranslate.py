@@ -55,6 +55,7 @@ from .pofile import UPDATE, catalog_from_bytes, fingerprint, is_reviewed, write_
 from .numbers import source_numbers
 from .qa import Segment, assess_document, describe, parse_allow
 from .repair import Translated, translate_checked
+from .script import one_line
 from .textio import read_bytes
 
 SAVE_EVERY_S = 20.0
@@ -224,7 +225,7 @@ def apply_output(job: Job, output: Translated, key: str, summary: Summary) -> No
     to be MT gets it, fuzzy. MT QA of the output is recorded with the whole document in view
     (`record_mt_qa`)."""
     entry = job.entry
-    text = " ".join(output.text.split())
+    text = one_line(output.text)
     notes = get_notes(entry)
     notes.mt, notes.mt_key, notes.mt_rounds, notes.mt_qa = text, key, output.rounds, ()
     notes.origin = ""

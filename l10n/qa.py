@@ -309,8 +309,8 @@ def cjk_leftover(segment: Segment, document: DocumentState) -> list[Finding]:
     found = cjk_leftovers(segment.target)
     if not found:
         return []
-    return [Finding("cjk-leftover", f"Chinese characters or full-width punctuation left in the translation: {''.join(found)}",
-                    {"characters": "".join(found)})]
+    return [Finding("cjk-leftover", f"Chinese characters or full-width punctuation left in the translation: {', '.join(found)}",
+                    {"characters": "".join(found), "runs": found})]
 
 
 PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("“", "”"))

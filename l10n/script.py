@@ -30,6 +30,16 @@ CJK_LETTERS = re.compile(f"[{_LETTERS}]")
 CJK_PUNCTUATION = re.compile(f"[{_PUNCTUATION}]")
 CJK = re.compile(f"[{_LETTERS}{_PUNCTUATION}]")
 CJK_LETTER_RUN = re.compile(f"[{_LETTERS}]+")
+CJK_RUN = re.compile(f"[{_LETTERS}{_PUNCTUATION}]+")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """An engine's output as a segment's translation: control characters (which a model can emit,
+    and which no PO reader accepts) and line breaks become spaces, and runs of spaces one."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def has_cjk_letters(text: str) -> bool:
@@ -38,8 +48,9 @@ def has_cjk_letters(text: str) -> bool:
 
 
 def cjk_leftovers(text: str) -> list[str]:
-    """The distinct CJK letters and full-width punctuation in `text`, sorted."""
-    return sorted(set(CJK.findall(text)))
+    """The runs of CJK letters and full-width punctuation in `text` (the words left untranslated,
+    as they stand: 配套, not 套配), in order, each once."""
+    return list(dict.fromkeys(CJK_RUN.findall(text)))
 
 
 def is_han(ch: str) -> bool:

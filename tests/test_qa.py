@@ -136,7 +136,10 @@ def test_capitalization_accepts(source, target):
 @pytest.mark.check("cjk-leftover")
 def test_cjk_leftover():
     assert messages("cjk-leftover", "复兴号。", "The 复兴号 train！") == [
-        "Chinese characters or full-width punctuation left in the translation: " + "".join(sorted("复兴号！"))]
+        "Chinese characters or full-width punctuation left in the translation: 复兴号, ！"]
+    # the words as they stand, in order, each once (not a sorted set of characters)
+    assert messages("cjk-leftover", "配套赛道。", "local 配套 rates on new 赛道 and 配套 parts") == [
+        "Chinese characters or full-width punctuation left in the translation: 配套, 赛道"]
 
 
 @pytest.mark.check("brackets-quotes")
