@@ -158,7 +158,7 @@ def workload_of(engine, requests, hyps) -> list[dict]:
     for request, hyp in zip(requests, hyps):
         messages = engine.messages(request)
         prompt = runtime.prompt_tokens(messages)
-        system = runtime._static_prefix([messages], [prompt])
+        system, _ = runtime._static_prefix([messages], [prompt])
         answer = len(runtime.tokenizer(hyp, add_special_tokens=False)["input_ids"]) + 1  # + the end of turn
         work.append({"prompt": len(prompt), "system": len(system), "answer": answer})
     return work

@@ -104,13 +104,30 @@ def test_ct2_static_prompt_is_the_system_turn(tiny_qwen, tmp_path):
     runtime = CT2Runtime(options(tmp_path, tiny_qwen))
     convs = conversations()
     tokens = [runtime.prompt_tokens(c) for c in convs]
-    prefix = runtime._static_prefix(convs, tokens)
-    assert prefix and all(t[:len(prefix)] == prefix for t in tokens)
+    prefix, keep = runtime._static_prefix(convs, tokens)
+    assert prefix and keep and all(t[:len(prefix)] == prefix for t in tokens)
     assert runtime.tokenizer.convert_tokens_to_string(prefix).startswith("<|im_start|>system\n")
     assert runtime.tokenizer.convert_tokens_to_string(prefix).endswith("<|im_end|>\n")
     strict = build_messages(REQUESTS[0], 3, 3, strict=True)  # another system message: no shared prefix
-    assert runtime._static_prefix([convs[0], strict], [tokens[0], runtime.prompt_tokens(strict)]) == []
-    assert CT2Runtime(options(tmp_path, tiny_qwen, static_prompt=False))._static_prefix(convs, tokens) == []
+    assert runtime._static_prefix([convs[0], strict], [tokens[0], runtime.prompt_tokens(strict)]) == ([], False)
+    assert CT2Runtime(options(tmp_path, tiny_qwen, static_prompt=False))._static_prefix(convs, tokens) == ([], False)
+
+
+@needs_ct2
+def test_ct2_static_prompt_takes_shared_examples_for_one_call(tiny_qwen, tmp_path):
+    from l10n.engines.llm_ct2 import CT2Runtime
+
+    runtime = CT2Runtime(options(tmp_path, tiny_qwen))
+    examples = (("一汽解放", "FAW Jiefang"), ("长春市", "Changchun"))
+    convs = [build_messages(TranslationRequest(text, examples=examples), 0, 2) for text in ("看长春", "长客造车")]
+    tokens = [runtime.prompt_tokens(c) for c in convs]
+    prefix, keep = runtime._static_prefix(convs, tokens)
+    text = runtime.tokenizer.convert_tokens_to_string(prefix)
+    assert "FAW Jiefang" in text and "Changchun<|im_end|>" in text and "看长春" not in text
+    assert not keep  # examples change from call to call: not kept in CTranslate2's cache
+    # computed once as the static prompt, the examples give what transformers gives without it
+    expected = TransformersRuntime(options(tmp_path / "unused", tiny_qwen)).generate(convs, [20, 20])
+    assert len(set(expected)) == 2 and runtime.generate(convs, [20, 20]) == expected
 
 
 @needs_ct2
@@ -179,6 +196,13 @@ def test_labels_name_runtime_and_number_format(monkeypatch):
     assert llm_label(cuda("ct2")) == "llm-ct2-int8_float16"
     assert llm_label(cuda("ct2", quantization="float16")) == "llm-ct2-float16"
     assert llm_label(cuda("transformers")) == "llm-bfloat16"
+    # auto: llama.cpp for a .gguf file on CPU where its extra is installed, else CTranslate2
+    monkeypatch.setattr(llm_runtimes, "installed", lambda module: True)
+    assert engine_label("llm", cpu("auto", model="m/Q4_K_M.gguf")) == "llm-llama-cpp"
+    assert engine_label("llm", cpu("auto", model="m/model-dir")) == "llm-ct2-int8"
+    assert llm_label(cuda("auto", model="m/Q4_K_M.gguf")) == "llm-ct2-int8_float16"
+    monkeypatch.setattr(llm_runtimes, "installed", lambda module: module == "ctranslate2")
+    assert engine_label("llm", cpu("auto", model="m/Q4_K_M.gguf")) == "llm-ct2-int8"
     monkeypatch.setattr(llm_runtimes, "installed", lambda module: False)
     assert engine_label("llm", cpu("auto")) == "llm"  # without CTranslate2, auto is transformers
     with pytest.raises(ModelUnavailable, match="not available"):
@@ -233,6 +257,22 @@ def test_auto_falls_back_to_transformers_when_ct2_cannot_convert(tiny_qwen, tmp_
     engine = LLMEngine(options(tmp_path, tiny_qwen, runtime="auto"))
     assert engine.label == "llm"
     assert "using transformers" in capsys.readouterr().err
+
+
+@needs_ct2
+def test_auto_falls_back_to_ct2_when_llama_cpp_cannot_run_the_gguf(tiny_gguf, tmp_path, monkeypatch, capsys):
+    import l10n.engines.llm_llamacpp as llm_llamacpp
+    import l10n.engines.llm_runtimes as llm_runtimes
+
+    def broken(options):
+        raise ModelUnavailable("the llama-cpp runtime needs the optional package llama-cpp-python", options.model)
+
+    monkeypatch.setattr(llm_runtimes, "installed", lambda module: True)
+    monkeypatch.setattr(llm_llamacpp, "LlamaCppRuntime", broken)
+    with pytest.raises(ModelUnavailable, match="llama-cpp-python"):
+        LLMEngine(options(tmp_path, tiny_gguf, runtime="llama-cpp"))
+    engine = LLMEngine(options(tmp_path, tiny_gguf, runtime="auto"))
+    assert engine.label == "llm-ct2-float32" and "using ct2" in capsys.readouterr().err
 
 
 # --- GGUF ---------------------------------------------------------------------------------------

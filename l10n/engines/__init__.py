@@ -94,8 +94,10 @@ LLM_RUNTIMES = ("auto", "transformers", "ct2", "llama-cpp")
 @dataclass(frozen=True)
 class LLMOptions(EngineOptions):
     model: str = _opt("", "hub id, model directory or .gguf file of an instruction (chat) model")
-    runtime: str = _opt("auto", "how the model runs: auto (ct2 when CTranslate2 is installed, else transformers), "
-                                "transformers, ct2 or llama-cpp (docs/llm-runtimes.md)", choices=LLM_RUNTIMES)
+    batch_size: int = _opt(16, "segments per model call (on ct2: the most rows of one planned batch)", range=(1, 4096))
+    runtime: str = _opt("auto", "how the model runs: auto (a .gguf file on CPU: llama-cpp when installed; else ct2 "
+                                "when CTranslate2 is installed, else transformers), transformers, ct2 or llama-cpp "
+                                "(docs/llm-runtimes.md)", choices=LLM_RUNTIMES)
     quantization: str = _opt("", "on the ct2 runtime: the CTranslate2 number format (default: int8 on CPU, int8_float16 "
                                  "on CUDA)", choices=("",) + QUANTIZATIONS)
     static_prompt: bool = _opt(True, "on the ct2 runtime: compute the system turn once and reuse its state", flag=False)
@@ -105,6 +107,8 @@ class LLMOptions(EngineOptions):
     # while every document's batches must wait for the one before, so context is off by default.
     context: int = _opt(0, "earlier sentences of the document shown with their translations", range=(0, 32))
     examples: int = _opt(3, "similar reviewed examples from translation memory shown", range=(0, 32))
+    shared_examples: bool = _opt(True, "choose the examples once per call for all its segments (their turns are then "
+                                       "computed once: ct2's static prompt)", flag=False)
     beams: int = _opt(1, "beam size (1 = greedy)", range=(1, 16))
     dtype: str = _opt("", "weight type in transformers (default: float32 on CPU, bfloat16 on CUDA)",
                       choices=("", "float32", "bfloat16", "float16", "auto"))

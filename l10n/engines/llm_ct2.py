@@ -18,7 +18,9 @@ at once and feeds the others' extra tokens one decoding step at a time, so promp
 different lengths are cheaper in separate batches: `plan_batches` groups them by a measured cost
 model. The system turn, the same in
 every prompt, is passed as CTranslate2's `static_prompt`: its state is computed once and reused by
-every later batch (option `static_prompt`, on by default). docs/llm-runtimes.md has the figures.
+every later batch (option `static_prompt`, on by default); the memory examples, when they are the
+same for the whole call (the llm engine's `shared_examples`), join it for that call.
+docs/llm-runtimes.md has the figures.
 """
 
 from __future__ import annotations
@@ -140,50 +142,63 @@ class CT2Runtime:
         vocab = self.tokenizer.get_vocab()
         self.end_tokens = [t for t in dict.fromkeys([self.tokenizer.eos_token, *END_OF_TURN]) if t and t in vocab]
         self.static_prompt = options.static_prompt
-        self.pool_size = max(32, 4 * options.batch_size)  # see plan_batches
+        # Segments handed over per call: a whole article where it can, so that the planner finds
+        # prompts of similar length and the repair round is one more call, not one per pool.
+        self.pool_size = max(128, 8 * options.batch_size)
         self._system_tokens: dict[str, list[str]] = {}
 
     def prompt_tokens(self, messages: list[dict]) -> list[str]:
         text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return self.tokenizer.convert_ids_to_tokens(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def _static_prefix(self, conversations: list[list[dict]], tokens: list[list[str]]) -> list[str]:
-        """The tokens of the system turn when every prompt starts with them (the state after them
-        is cached by CTranslate2 and reused by later batches)."""
-        first = conversations[0][0] if conversations and conversations[0] else None
-        if not self.static_prompt or not first or first.get("role") != "system":
-            return []
-        if any(not c or c[0] != first for c in conversations):
-            return []
-        key = first["content"]
+    def _static_prefix(self, conversations: list[list[dict]], tokens: list[list[str]]) -> tuple[list[str], bool]:
+        """The tokens of the turns every prompt opens with (the system turn, and the examples when
+        they are shared), computed once per call instead of once per row; and whether to keep
+        their state for later calls (only for the system turn alone: CTranslate2 keeps every
+        cached prompt for the model's lifetime, and examples change from call to call)."""
+        if not self.static_prompt or not conversations or any(not c for c in conversations):
+            return [], False
+        first = conversations[0]
+        if first[0].get("role") != "system":
+            return [], False
+        shared = 0
+        while shared < len(first) - 1 and all(len(c) > shared + 1 and c[shared] == first[shared] for c in conversations):
+            shared += 1
+        if not shared:
+            return [], False
+        head = first[:shared]
+        key = repr(head)
         if key not in self._system_tokens:
-            text = self.tokenizer.apply_chat_template([first], tokenize=False, add_generation_prompt=False)
+            text = self.tokenizer.apply_chat_template(head, tokenize=False, add_generation_prompt=False)
+            if len(self._system_tokens) > 64:
+                self._system_tokens.clear()
             self._system_tokens[key] = self.tokenizer.convert_ids_to_tokens(
                 self.tokenizer(text, add_special_tokens=False)["input_ids"])
         prefix = self._system_tokens[key]
         # At least one token must follow the prefix in every prompt, and the template must have
-        # rendered the system turn the same way inside the whole prompt.
+        # rendered those turns the same way inside the whole prompt.
         if not prefix or any(len(t) <= len(prefix) or t[:len(prefix)] != prefix for t in tokens):
-            return []
-        return prefix
+            return [], False
+        return prefix, shared == 1
 
     def generate(self, conversations: Sequence[list[dict]], max_new_tokens: Sequence[int]) -> list[str]:
         tokens = [self.prompt_tokens(m) for m in conversations]
         answers = [""] * len(tokens)
         if not tokens:
             return answers
-        static = self._static_prefix(list(conversations), tokens)
+        static, keep = self._static_prefix(list(conversations), tokens)
         rest = [t[len(static):] for t in tokens]
         # An English answer runs to about half the tokens of the Chinese segment (the last turn).
         expected = [min(limit, 4 + len(self.tokenizer(str(m[-1].get("content", "")), add_special_tokens=False)["input_ids"]) // 2)
                     for m, limit in zip(conversations, max_new_tokens)]
         for batch in plan_batches([len(r) for r in rest], expected, self.options.batch_size, self.device):
-            ids = self._generate([rest[i] for i in batch], [max_new_tokens[i] for i in batch], static)
+            ids = self._generate([rest[i] for i in batch], [max_new_tokens[i] for i in batch], static, keep)
             for i, row in zip(batch, ids):
                 answers[i] = self.tokenizer.decode(row, skip_special_tokens=True)
         return answers
 
-    def _generate(self, starts: list[list[str]], limits: list[int], static: list[str]) -> list[list[int]]:
+    def _generate(self, starts: list[list[str]], limits: list[int], static: list[str],
+                  keep: bool = True) -> list[list[int]]:
         from .llm import answer_complete
 
         produced: list[list[int]] = [[] for _ in starts]
@@ -210,6 +225,7 @@ class CT2Runtime:
                 end_token=self.end_tokens or None,
                 include_prompt_in_result=False,
                 static_prompt=static or None,
+                cache_static_prompt=keep,
                 callback=step,
             )
         except (RuntimeError, MemoryError) as err:

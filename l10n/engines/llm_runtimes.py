@@ -6,7 +6,8 @@ cleaning of answers and the retries stay in engines/llm.py and serve every runti
   transformers  torch, float32 on CPU / bfloat16 on CUDA (engines/llm_transformers.py)
   ct2           CTranslate2, converted once and cached, int8 on CPU (engines/llm_ct2.py)
   llama-cpp     llama.cpp on the .gguf file as it is (optional extra; engines/llm_llamacpp.py)
-  auto          ct2 when CTranslate2 is installed, else transformers
+  auto          for a .gguf file on CPU llama.cpp when installed; else ct2 when CTranslate2 is
+                installed, else transformers
 
 Nothing here imports torch, transformers or a runtime: `llm_label` runs before any model loads.
 docs/llm-runtimes.md has the measurements behind the defaults.
@@ -72,11 +73,15 @@ def device_kind(requested: str) -> str:
     return "cuda" if requested.startswith("cuda") else "cpu"
 
 
-def resolve_runtime(runtime: str) -> str:
-    """The runtime that `auto` stands for: CTranslate2 when it is installed, else transformers.
-    llama.cpp is used only when asked for: it is an optional extra with a C++ build."""
-    if runtime != "auto":
-        return runtime
+def resolve_runtime(options: LLMOptions) -> str:
+    """The runtime that `auto` stands for: for a `.gguf` file on CPU, llama.cpp when its optional
+    extra is installed (on 2 cores it ran the article 1.3× faster than CTranslate2 at the same
+    chrF, docs/llm-runtimes.md); otherwise CTranslate2 when it is installed, else transformers."""
+    if options.runtime != "auto":
+        return options.runtime
+    if (options.model.lower().endswith(".gguf") and device_kind(options.device) == "cpu"
+            and installed("llama_cpp")):
+        return "llama-cpp"
     return "ct2" if installed("ctranslate2") else "transformers"
 
 
@@ -121,26 +126,36 @@ def llm_label(options: LLMOptions) -> str:
     The runtime and its number format change the output, so they are part of the name: switching
     runtime or quantization re-translates the unreviewed entries. transformers at float32 keeps the
     plain name `llm` (the records written before there were runtimes)."""
-    return runtime_label(resolve_runtime(options.runtime), device_kind(options.device), options)
+    return runtime_label(resolve_runtime(options), device_kind(options.device), options)
 
 
-def load_runtime(options: LLMOptions) -> Runtime:
-    runtime = resolve_runtime(options.runtime)
+def _runtime_class(runtime: str):
+    if runtime == "llama-cpp":
+        from .llm_llamacpp import LlamaCppRuntime
+
+        return LlamaCppRuntime
     if runtime == "ct2":
         from .llm_ct2 import CT2Runtime
 
-        try:
-            return CT2Runtime(options)
-        except ModelUnavailable as err:
-            if options.runtime != "auto":
-                raise
-            # auto picked ct2 on its own: a model it cannot convert still translates, more slowly.
-            print(f"warning: the ct2 runtime cannot run this model ({err.message}); using transformers",
-                  file=sys.stderr)
-    elif runtime == "llama-cpp":
-        from .llm_llamacpp import LlamaCppRuntime
-
-        return LlamaCppRuntime(options)
+        return CT2Runtime
     from .llm_transformers import TransformersRuntime
 
-    return TransformersRuntime(options)
+    return TransformersRuntime
+
+
+def load_runtime(options: LLMOptions) -> Runtime:
+    """The runtime the options name; one that `auto` picked on its own and that cannot run the
+    model hands over to the next (llama.cpp → ct2 → transformers) with a warning: the model still
+    translates, more slowly, and the MT records name the runtime that ran."""
+    chosen = resolve_runtime(options)
+    chain = [chosen]
+    if options.runtime == "auto":
+        order = ("llama-cpp", "ct2", "transformers")
+        chain = [r for r in order[order.index(chosen):] if r != "ct2" or installed("ctranslate2")]
+    for runtime, following in zip(chain, chain[1:]):
+        try:
+            return _runtime_class(runtime)(options)
+        except ModelUnavailable as err:
+            print(f"warning: the {runtime} runtime cannot run this model ({err.message}); using {following}",
+                  file=sys.stderr)
+    return _runtime_class(chain[-1])(options)
