@@ -22,6 +22,7 @@ from typing import Sequence
 from . import qa
 from .engines import Engine, TranslationRequest
 from .glossary import Glossary, Term
+from .script import one_line
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,31 @@ def request_findings(request: TranslationRequest, output: str) -> list[qa.Findin
     return qa.check_segment(segment, qa.DocumentState(request_glossary(request)))
 
 
-def feedback(finding: qa.Finding) -> str:
-    """What to tell the engine about one finding, in plain words."""
+class Feedback(str):
+    """What to tell the engine about one finding, in plain words; `check` names the finding's
+    check, for an engine that repairs some kinds of finding its own way (the llm engine fills in
+    words left in Chinese one by one). Engines that take plain strings see just the text."""
+
+    check: str = ""
+
+
+def feedback(finding: qa.Finding) -> Feedback:
+    """What to tell the engine about one finding (`Feedback`)."""
+    told = Feedback(_feedback_text(finding))
+    told.check = finding.check
+    return told
+
+
+def _feedback_text(finding: qa.Finding) -> str:
     data = finding.data
     if finding.check == "numbers" and data.get("expected"):
         return f"{data['written']} must appear in the translation as {data['expected']}"
     if finding.check in ("glossary", "glossary-count") and data.get("en"):
         return f"{data['zh']} must be translated as {data['en']!r}, each time it occurs"
     if finding.check == "cjk-leftover":
-        return "translate every Chinese word: no Chinese characters or full-width punctuation may remain"
+        runs = "、".join(data.get("runs", ()))
+        named = f"translate {runs} as well: " if runs else "translate every Chinese word: "
+        return named + "no Chinese characters or full-width punctuation may remain"
     if finding.check == "omission":
         return "translate every sentence of the source: part of it is missing from your translation"
     if finding.check == "repetition":
@@ -68,7 +85,7 @@ def translate_checked(engine: Engine, batch: Sequence[TranslationRequest], max_r
     outputs = engine.translate(batch)
     if len(outputs) != len(batch):
         return [Translated(o) for o in outputs]  # the caller reports the mismatch
-    texts = list(outputs)
+    texts = [one_line(o) for o in outputs]  # checked as it will be recorded
     findings = [request_findings(r, t) for r, t in zip(batch, texts)]
     rounds = [0] * len(batch)
     seen = [{t} for t in texts]
@@ -81,7 +98,7 @@ def translate_checked(engine: Engine, batch: Sequence[TranslationRequest], max_r
         still = []
         for i, options in zip(pending, candidates):
             rounds[i] += 1
-            fresh = [o for o in options if o not in seen[i]]
+            fresh = [o for o in map(one_line, options) if o and o not in seen[i]]
             seen[i].update(fresh)
             for option in fresh:
                 found = request_findings(batch[i], option)

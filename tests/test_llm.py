@@ -11,7 +11,7 @@ from l10n.errors import ModelUnavailable
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from l10n.engines.llm import LLMEngine, build_messages, clean_output  # noqa: E402
+from l10n.engines.llm import clean_word, prefilled_source, shared_examples, splice, LLMEngine, build_messages, clean_output  # noqa: E402
 from l10n.script import has_cjk_letters as has_cjk  # noqa: E402
 
 
@@ -25,7 +25,15 @@ def tiny_qwen(tmp_path_factory):
 @pytest.fixture(scope="module")
 def engine(tiny_qwen):
     # the reference runtime (auto would convert to CTranslate2)
-    return LLMEngine(LLMOptions(model=str(tiny_qwen), runtime="transformers", batch_size=2, max_length=24, threads=1))
+    return LLMEngine(LLMOptions(model=str(tiny_qwen), runtime="transformers", batch_size=2, max_length=24, threads=1,
+                                repair_rounds=0))
+
+
+@pytest.fixture(scope="module")
+def checking_engine(tiny_qwen):
+    """The engine as repair drives it (repair_rounds 1): MT QA asks again, the engine does not."""
+    return LLMEngine(LLMOptions(model=str(tiny_qwen), runtime="transformers", batch_size=2, max_length=24, threads=1,
+                                repair_rounds=1))
 
 
 # (a) loading and generation through the real code path
@@ -146,7 +154,8 @@ def test_strict_flag_changes_the_instruction():
     request = TranslationRequest("看长春")
     plain, strict = build_messages(request, 3, 3), build_messages(request, 3, 3, strict=True)
     assert plain != strict
-    assert "Chinese characters" in strict[0]["content"] and "Chinese characters" not in plain[0]["content"]
+    assert "must not contain any Chinese characters" in strict[0]["content"]
+    assert "must not contain any Chinese characters" not in plain[0]["content"]
     assert "看长春" in _user(strict)
 
 
@@ -225,9 +234,37 @@ def test_cjk_leftover_is_retried_once_with_the_strict_prompt(engine, monkeypatch
     out = engine.translate([TranslationRequest("看长春")])
     assert engine.calls - before == 2  # the first answer and exactly one retry
     assert fake.answers == []
-    assert "Chinese characters" not in fake.prompts[0] and "Chinese characters" in fake.prompts[1]
+    assert "must not contain any Chinese characters" not in fake.prompts[0]
+    assert "must not contain any Chinese characters" in fake.prompts[1]
     assert "The 长春 train." in fake.prompts[1] and "still contains Chinese (长春)" in fake.prompts[1]
     assert out == ["The 长春 train."]  # still CJK: the cleaned text comes back, for the caller to flag
+
+
+def test_with_repair_the_engine_leaves_the_cjk_answer_to_mt_qa(checking_engine, monkeypatch):
+    fake = FakeModel(checking_engine.runtime.tokenizer, ["The 长春 train."])
+    monkeypatch.setattr(checking_engine.runtime, "model", fake)
+    before = checking_engine.calls
+    assert checking_engine.translate([TranslationRequest("看长春")]) == ["The 长春 train."]
+    assert checking_engine.calls - before == 1  # no retry of its own: repair's revision turn asks again
+
+
+def test_shared_examples_vote_by_rank_and_leave_out_the_batch():
+    a, b, c, d = (("甲方", "Party A"), ("乙方", "Party B"), ("丙方", "Party C"), ("看长春", "See Changchun"))
+    batch = [TranslationRequest("一", examples=(a, b, c)), TranslationRequest("二", examples=(b, c, a)),
+             TranslationRequest("看长春", examples=(c, b)), TranslationRequest("四", examples=(d, a))]
+    # votes (3 for the best of three, 2 for the best of two …): b 2+3+1 = 6, a 3+1+1 = 5, c 1+2+2 = 5;
+    # d is a segment of this batch: its reviewed translation would answer its own prompt
+    assert shared_examples(batch, 2) == (b, a)
+    assert shared_examples(batch, 5) == (b, a, c)
+    assert shared_examples([TranslationRequest("五")], 3) == ()
+
+
+def test_engine_shows_every_segment_of_a_call_the_same_examples(engine, monkeypatch):
+    seen = []
+    monkeypatch.setattr(engine.runtime, "generate", lambda convs, limits: seen.extend(convs) or ["x"] * len(convs))
+    engine.translate([TranslationRequest("一", examples=(("甲方", "Party A"),)),
+                      TranslationRequest("二", examples=(("乙方", "Party B"),))])
+    assert seen[0][:-1] == seen[1][:-1] and "Party A" in str(seen[0]) and "Party B" in str(seen[1])
 
 
 def test_retry_answer_replaces_a_cjk_answer(engine, monkeypatch):
@@ -264,6 +301,68 @@ def test_revise_names_the_problems_in_a_follow_up_turn(engine, monkeypatch):
     fake = FakeModel(engine.runtime.tokenizer, ["```"])  # nothing usable: no candidate
     monkeypatch.setattr(engine.runtime, "model", fake)
     assert engine.revise([request], ["Revenue rose 3.5 percent."], [["the number 5.3% is missing"]]) == [[]]
+
+
+def test_prefilled_source_puts_terms_and_numbers_in_english_where_they_stand():
+    request = TranslationRequest(
+        "中车长客打造的复兴号营收达３亿元，同比增长5.3%。",
+        terms=(TermHint("中车长客", "CRRC Changchun Railway Vehicles", 0, 4), TermHint("复兴号", "Fuxing", 7, 10),
+               TermHint("长客", "CRRC Changchun", 2, 4)),  # inside a longer term: the longer one wins
+        numbers=(("3亿元", "300 million yuan"), ("5.3%", "5.3%")))  # found on full-width digits too
+    assert prefilled_source(request) == (
+        "CRRC Changchun Railway Vehicles 打造的 Fuxing 营收达 300 million yuan ，同比增长5.3%。")
+    assert prefilled_source(TranslationRequest("同比增长5.3%。", numbers=(("5.3%", "5.3%"),))) == ""
+
+
+def test_revision_turn_shows_the_prefilled_source(engine, monkeypatch):
+    fake = FakeModel(engine.runtime.tokenizer, ["Fuxing trains were built."])
+    monkeypatch.setattr(engine.runtime, "model", fake)
+    request = TranslationRequest("打造复兴号", terms=(TermHint("复兴号", "Fuxing", 2, 5),))
+    assert engine.revise([request], ["Rejuvenation trains were built."], [["复兴号 must be translated as 'Fuxing'"]]) == [
+        ["Fuxing trains were built."]]
+    assert "already in English:\n打造 Fuxing\n" in fake.prompts[0]
+    assert "must not contain any Chinese characters" not in fake.prompts[0]  # the answer kept no Chinese: the usual system turn
+    fake = FakeModel(engine.runtime.tokenizer, ["Fuxing trains were built."])
+    monkeypatch.setattr(engine.runtime, "model", fake)
+    engine.revise([request], ["复兴号 trains were built."], [["translate 复兴号 as well"]])
+    assert "must not contain any Chinese characters" in fake.prompts[0]  # it did: the stricter one
+
+
+def test_splice_and_clean_word():
+    assert splice("raise local配套 rates and 配套parts", "配套", "supporting") == "raise local supporting rates and supporting parts"
+    assert splice("The 开工 ceremony", "开工", "groundbreaking") == "The groundbreaking ceremony"
+    assert clean_word('"Supporting".') == "Supporting"
+    assert clean_word("配套") == "" and clean_word("") == ""
+    assert clean_word("This word means the set of parts and services that a supplier provides") == ""  # no word
+
+
+def cjk_feedback(text: str):
+    from l10n.repair import Feedback
+
+    told = Feedback(text)
+    told.check = "cjk-leftover"
+    return told
+
+
+def test_words_left_in_chinese_are_asked_for_one_by_one(engine, monkeypatch):
+    fake = FakeModel(engine.runtime.tokenizer, ["supporting"])
+    monkeypatch.setattr(engine.runtime, "model", fake)
+    request = TranslationRequest("提高本地配套率。")
+    before = engine.calls
+    out = engine.revise([request], ["Raise the local 配套 rate."], [[cjk_feedback("translate 配套 as well")]])
+    assert out == [["Raise the local supporting rate."]]
+    assert engine.calls - before == 1 and len(fake.prompts) == 1
+    # a short question about the word, with its sentence: not the whole revision turn
+    assert "English for 配套" in fake.prompts[0] and "提高本地配套率。" in fake.prompts[0]
+    assert "Raise the local" not in fake.prompts[0]
+
+
+def test_a_revision_that_keeps_chinese_is_offered_with_its_words_filled_in(engine, monkeypatch):
+    fake = FakeModel(engine.runtime.tokenizer, ["Fuxing trains raise the 配套 rate.", "supporting"])
+    monkeypatch.setattr(engine.runtime, "model", fake)
+    request = TranslationRequest("复兴号提高配套率。", terms=(TermHint("复兴号", "Fuxing", 0, 3),))
+    out = engine.revise([request], ["Trains raise the rate."], [["复兴号 must be translated as 'Fuxing'"]])
+    assert out == [["Fuxing trains raise the supporting rate.", "Fuxing trains raise the 配套 rate."]]
 
 
 def test_generation_errors_abort_cleanly(engine, monkeypatch):

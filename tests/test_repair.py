@@ -50,6 +50,19 @@ def test_feedback_says_what_to_do():
     assert feedback(finding) == "复兴号 must be translated as 'Fuxing', each time it occurs"
 
 
+def test_feedback_names_the_words_left_in_chinese():
+    request = TranslationRequest("提高本地配套率。", block="paragraph")
+    (finding,) = [f for f in request_findings(request, "Raise the local 配套 rate of 配套 parts。") if f.check == "cjk-leftover"]
+    assert feedback(finding) == "translate 配套、。 as well: no Chinese characters or full-width punctuation may remain"
+
+
+def test_control_characters_from_a_model_never_reach_the_catalog():
+    # a model can emit them; no PO reader accepts them
+    engine = Scripted({"看长春。": "Look at\x10 Changchun.\x00\n"}, {})
+    assert translate_checked(engine, [TranslationRequest("看长春。", block="paragraph")]) == [
+        Translated("Look at Changchun.", 0)]
+
+
 def test_outputs_that_pass_cost_no_extra_call():
     engine = Scripted({"看长春。": "Look at Changchun."}, {})
     assert translate_checked(engine, [TranslationRequest("看长春。", block="paragraph")], max_rounds=2) == [

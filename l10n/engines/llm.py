@@ -5,8 +5,11 @@ segment are listed with an instruction to use them exactly. A few reviewed examp
 translation memory and a few earlier sentences of the same document with their translations (for
 names and coherence) come first, as earlier turns of the chat, so that a small model also sees
 what an answer looks like (just the translation). The answer is cleaned (preambles, quotes, notes, code
-fences, rambling after the first line); an answer that still holds Chinese is asked for once more
-with a stricter instruction, and returned as it is after that (the caller flags CJK leftovers).
+fences, rambling after the first line). Without repair (`repair_rounds` 0), an answer that still
+holds Chinese is asked for once more with a stricter instruction, and returned as it is after
+that (the caller flags CJK leftovers); with repair, MT QA finds it and the revision turn asks again.
+The examples are chosen once per call for all its segments (`shared_examples`), so that every
+prompt opens with the same turns and a runtime computes them once.
 
 The prompt, the cleaning, the retry and the revision turn live here and serve every runtime; a
 runtime only turns chat conversations into raw answers (engines/llm_runtimes.py): transformers,
@@ -24,6 +27,8 @@ most max_length).
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from dataclasses import replace
 from typing import Sequence
 
 from ..errors import ChangeOption, ModelUnavailable
@@ -35,6 +40,7 @@ SYSTEM = (
     "You are a professional translator at an English-language news agency. "
     "Translate Chinese news text into accurate, fluent English in the style of English news reporting. "
     "Write Chinese personal and place names in pinyin. "
+    "Translate every word: the answer must contain no Chinese characters. "
     "Output only the English translation of the segment you are given: no explanations, notes, "
     "quotation marks around it, or alternatives."
 )
@@ -94,19 +100,64 @@ def build_messages(request: TranslationRequest, n_context: int, n_examples: int,
 
 
 REVISE_HEAD = "Your translation has these problems:"
+PREFILLED_HEAD = "Here is the segment with its glossary terms and numbers already in English:"
 REVISE_TAIL = "Correct them and give the whole translation again, and nothing else."
 
 
+def prefilled_source(request: TranslationRequest) -> str:
+    """The source with its glossary terms and its numbers written in English where they stand
+    (中车长客打造的… → "CRRC Changchun Railway Vehicles 打造的…"), or '' when nothing changes.
+    A small model that missed a term or a number when told about it copies it from here: the
+    constraint is in the text it translates, as in code-switched input for lexically
+    constrained MT."""
+    from ..numbers import FULLWIDTH
+
+    text = request.source
+    plain = text.translate(FULLWIDTH)  # numbers are found on half-width digits; same length
+    spans: list[tuple[int, int, str]] = []
+    taken = [False] * len(text)
+
+    def claim(start: int, end: int, english: str) -> None:
+        if start < end and not any(taken[start:end]):
+            taken[start:end] = [True] * (end - start)
+            spans.append((start, end, english))
+
+    for term in sorted(request.terms, key=lambda t: (-(t.end - t.start), t.start)):
+        if 0 <= term.start < term.end <= len(text) and text[term.start:term.end] == term.zh and term.en:
+            claim(term.start, term.end, term.en)
+    for written, english in dict.fromkeys(request.numbers):
+        if not english or english.replace(",", "") == written:
+            continue
+        at = plain.find(written)
+        while at >= 0 and any(taken[at:at + len(written)]):
+            at = plain.find(written, at + 1)
+        if at >= 0:
+            claim(at, at + len(written), english)
+    if not spans:
+        return ""
+    out, pos = [], 0
+    for start, end, english in sorted(spans):
+        out.append(text[pos:start])
+        out.append(f" {english} ")
+        pos = end
+    out.append(text[pos:])
+    return re.sub(r" +", " ", "".join(out)).strip()
+
+
 def revision_messages(request: TranslationRequest, previous: str, problems: Sequence[str],
-                      numbers: bool = True) -> list[dict]:
+                      numbers: bool = True, strict: bool = False) -> list[dict]:
     """The conversation that asks again: the request (its glossary and numbers, without the earlier
     sentences and examples, which would make the prompt several times longer for a turn about
     one segment), the earlier answer, and a turn that names what MT QA found wrong with it
-    (l10n.repair)."""
-    messages = build_messages(request, 0, 0, numbers=numbers)
+    (l10n.repair), with the source as it reads with the glossary terms and numbers put in
+    English (`prefilled_source`). `strict` (for an answer that kept Chinese) adds the stricter
+    instruction to the system turn, as the engine's own retry does without repair."""
+    messages = build_messages(request, 0, 0, strict=strict, numbers=numbers)
     messages.append({"role": "assistant", "content": previous})
     listed = "\n".join(f"- {problem}" for problem in problems)
-    messages.append({"role": "user", "content": f"{REVISE_HEAD}\n{listed}\n{REVISE_TAIL}"})
+    prefilled = prefilled_source(request)
+    shown = f"\n{PREFILLED_HEAD}\n{prefilled}" if prefilled else ""
+    messages.append({"role": "user", "content": f"{REVISE_HEAD}\n{listed}{shown}\n{REVISE_TAIL}"})
     return messages
 
 
@@ -230,9 +281,16 @@ class LLMEngine:
     def translate(self, batch: Sequence[TranslationRequest]) -> list[str]:
         if not batch:
             return []
+        if self.n_examples and self.options.shared_examples:
+            examples = shared_examples(batch, self.n_examples)
+            batch = [replace(r, examples=examples) for r in batch]
         limits = [self.max_new_tokens(r.source) for r in batch]
         texts = self.runtime.generate([self.messages(r) for r in batch], limits)
         results = [clean_output(text) for text in texts]
+        if self.options.repair_rounds:
+            # MT QA flags Chinese left in an answer, and repair asks again for it together with
+            # the other findings: one more call for those segments, not two.
+            return results
         retry = [i for i, text in enumerate(results) if has_cjk_letters(text) or not text]
         if retry:
             self.retries += len(retry)
@@ -248,12 +306,101 @@ class LLMEngine:
 
     def revise(self, batch: Sequence[TranslationRequest], outputs: Sequence[str],
                problems: Sequence[Sequence[str]]) -> list[list[str]]:
-        """A follow-up turn per segment naming what is wrong with its answer; one new answer each."""
-        texts = self.runtime.generate(
-            [revision_messages(r, outputs[i], problems[i], self.options.number_glossary) for i, r in enumerate(batch)],
-            [self.max_new_tokens(r.source) for r in batch])
-        return [[answer] if (answer := clean_output(text)) and not echoes(answer, listed) else []
-                for text, listed in zip(texts, problems)]
+        """New answers for outputs that failed MT QA, each of which names what is wrong.
+
+        An answer whose only fault is words left in Chinese keeps its sentence: each word is asked
+        for on its own, with the segment as its context, and put in its place (a short prompt and
+        a few tokens instead of the whole segment again). Any other fault gets a follow-up turn
+        (`revision_messages`); where that answer still holds Chinese, its words are filled in the
+        same way and both versions are offered (MT QA keeps the one with fewer findings)."""
+        answers: list[list[str]] = [[] for _ in batch]
+        words_only = [i for i in range(len(batch)) if has_cjk_letters(outputs[i]) and problems[i]
+                      and all(getattr(p, "check", "") == "cjk-leftover" for p in problems[i])]
+        whole = [i for i in range(len(batch)) if i not in set(words_only)]
+        if whole:
+            texts = self.runtime.generate(
+                [revision_messages(batch[i], outputs[i], problems[i], self.options.number_glossary,
+                                   has_cjk_letters(outputs[i])) for i in whole],
+                [self.max_new_tokens(batch[i].source) for i in whole])
+            for i, text in zip(whole, texts):
+                answer = clean_output(text)
+                if answer and not echoes(answer, problems[i]):
+                    answers[i] = [answer]
+        targets = {i: outputs[i] for i in words_only}
+        targets.update({i: answers[i][0] for i in whole if answers[i] and has_cjk_letters(answers[i][0])})
+        for i, filled in self.fill_words(batch, targets).items():
+            answers[i] = [filled] + answers[i]
+        return answers
+
+    def fill_words(self, batch: Sequence[TranslationRequest], texts: dict[int, str]) -> dict[int, str]:
+        """`texts[i]` (an answer to `batch[i]`) with each run of Chinese left in it replaced by the
+        model's English for that word in the segment's sense; all words of all answers in one
+        call. A word the model cannot give in a few English words stays as it is."""
+        asked: dict[tuple[str, str], int] = {}
+        for i, text in texts.items():
+            for run in CJK_LETTER_RUN.findall(text):
+                asked.setdefault((batch[i].source, run), len(asked))
+        if not asked:
+            return {}
+        pairs = list(asked)
+        replies = self.runtime.generate([word_messages(source, word) for source, word in pairs],
+                                        [WORD_TOKENS] * len(pairs))
+        english = {pair: word for pair, reply in zip(pairs, replies) if (word := clean_word(reply))}
+        filled = {}
+        for i, text in texts.items():
+            out = text
+            for run in dict.fromkeys(CJK_LETTER_RUN.findall(text)):
+                word = english.get((batch[i].source, run))
+                if word:
+                    out = splice(out, run, word)
+            if out != text:
+                filled[i] = out
+        return filled
+
+
+WORD_TOKENS = 16
+WORD_TASK = ("In the Chinese sentence below, what is the English for {word}? Answer with the English word or "
+             "phrase only, as it would stand in an English translation of the sentence.")
+
+
+def word_messages(source: str, word: str) -> list[dict]:
+    """The conversation that asks for one word left in Chinese, with its sentence as context."""
+    return [{"role": "system", "content": SYSTEM},
+            {"role": "user", "content": f"{WORD_TASK.format(word=word)}\n{source}"}]
+
+
+def clean_word(reply: str) -> str:
+    """The English of a word as the model gave it, or '' when the reply is no short English phrase."""
+    word = clean_output(reply).strip().rstrip(".;:,!?").strip()
+    word = _strip_quotes(word)
+    if not word or has_cjk_letters(word) or len(word.split()) > 6 or not re.search(r"[A-Za-z]", word):
+        return ""
+    return word
+
+
+def splice(text: str, run: str, english: str) -> str:
+    """`text` with every occurrence of `run` replaced by `english`, with a space on each side where
+    a letter or digit touches it (local配套 rates → local supporting rates)."""
+    out = re.sub(r"(?<=[A-Za-z0-9])(?=%s)" % re.escape(run), " ", text)
+    out = re.sub(r"(?<=%s)(?=[A-Za-z0-9])" % re.escape(run), " ", out)
+    return " ".join(out.replace(run, english).split())
+
+
+def shared_examples(batch: Sequence[TranslationRequest], k: int) -> tuple[tuple[str, str], ...]:
+    """The `k` memory examples that serve the whole batch best: each request's examples (best
+    first) vote by rank (Borda count; ties keep the order first seen). Every prompt of the batch
+    then opens with the same turns (system and examples), which a runtime computes once for all
+    (ct2's static prompt, llama.cpp's prompt cache) instead of once per segment: the examples
+    mostly show the answer format and the house style, which does not need the nearest ones."""
+    votes: dict[tuple[str, str], float] = defaultdict(float)
+    sources = {request.source for request in batch}
+    for request in batch:
+        # A segment of the batch is no example for the others: its own prompt would show it.
+        shown = [(zh, en) for zh, en in request.examples if zh.strip() and en.strip() and zh not in sources]
+        for rank, pair in enumerate(shown):
+            votes[pair] += len(shown) - rank
+    ranked = sorted(votes, key=lambda pair: -votes[pair])  # stable: first seen wins a tie
+    return tuple(ranked[:k])
 
 
 def echoes(answer: str, problems: Sequence[str]) -> bool:
