@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shlex
 import shutil
 import sys
 import tempfile
@@ -60,6 +61,7 @@ def run_setting(args) -> dict:
     from l10n.stages import load_project_glossary, update
 
     config = load_config(ROOT / "pyproject.toml")
+    started = time.strftime("%Y-%m-%d %H:%M")
     work = Path(tempfile.mkdtemp(prefix="eval-article-"))
     try:
         shutil.copyfile(ROOT / "pyproject.toml", work / "pyproject.toml")
@@ -106,8 +108,8 @@ def run_setting(args) -> dict:
             "qa_problems": dict(report.qa_problems),
             "numbers_right": right, "numbers": total, "number_problems": [p for _, p in problems],
             "repaired": getattr(result.summary, "repaired", None),
-            "started": time.strftime("%Y-%m-%d %H:%M"), "load": Path("/proc/loadavg").read_text().split()[:3],
-            "command": "python bench/eval_article.py " + " ".join(sys.argv[1:]),
+            "started": started, "load": Path("/proc/loadavg").read_text().split()[:3],
+            "command": "python bench/eval_article.py " + shlex.join(sys.argv[1:]), "note": args.note,
             "hyps": hyps,
         }
     finally:
@@ -135,7 +137,8 @@ def write_report(path: Path) -> None:
     out += ["", "Settings:", ""]
     for r in runs:
         out.append(f"- **{r['tag']}**: `{r['command']}` — {r['engine']} {r['model']}; memory {', '.join(r['memory'])}; "
-                   f"started {r['started']}, load average {' '.join(r['load'])}; {r['segments']} segments")
+                   f"{r.get('stamp', 'started')} {r['started']}, load average {' '.join(r['load'])}; {r['segments']} segments"
+                   + (f". {r['note']}" if r.get("note") else ""))
     for r in runs:
         if r["number_problems"]:
             out += ["", f"Number errors left by **{r['tag']}**:", ""]
@@ -148,6 +151,7 @@ def write_report(path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tag", help="name of this setting (the row of the table)")
+    parser.add_argument("--note", default="", help="what the row's code or set-up was, for the report")
     parser.add_argument("--engine", default="llm")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="an engine option (repeatable)")
     parser.add_argument("--memory", action="append", default=None, metavar="PO",

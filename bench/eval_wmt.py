@@ -37,6 +37,7 @@ import argparse
 import json
 import platform
 import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -90,8 +91,7 @@ target_dir = "target/en"
 glossary = ""
 documents = ["*"]
 engine = "{engine}"
-batch_size = {batch_size}
-{engine_table}
+{batch_size}{engine_table}
 """
 
 
@@ -117,7 +117,8 @@ def make_project(work: Path, docs: list[tuple[int, int]], source: list[str], eng
     table = ""
     if settings:
         table = f"\n[tool.l10n.engines.{engine}]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in settings.items())
-    (work / "pyproject.toml").write_text(PYPROJECT.format(engine=engine, batch_size=batch_size, engine_table=table),
+    (work / "pyproject.toml").write_text(PYPROJECT.format(
+        engine=engine, batch_size=f"batch_size = {batch_size}\n" if batch_size else "", engine_table=table),
                                          encoding="utf-8")
     return work / "pyproject.toml"
 
@@ -239,10 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--list", action="store_true", help="print the news documents found and stop")
     parser.add_argument("--tag", help="name of this setting (the row of the table)")
+    parser.add_argument("--note", default="", help="what the row's code or set-up was, for the report")
     parser.add_argument("--engine", default="llm")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="an option of the engine, as in [tool.l10n.engines.<engine>] (repeatable)")
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=0, help="segments per model call (default: the engine's own)")
     parser.add_argument("--memory", action="append", default=None, metavar="PO",
                         help="reviewed catalogs for prompt examples (default: the shipped article's)")
     parser.add_argument("--docs", type=int, default=0, help="only the first N news documents")
@@ -273,8 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         run = translate(args, docs, source)
         run.update({"tag": args.tag, "engine_setting": args.engine, "set": args.set, "memory": args.memory,
                     "docs": args.docs, "lines": args.lines, "started": started,
-                    "command": "python bench/eval_wmt.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-                    "load": _load()})
+                    "command": "python bench/eval_wmt.py " + shlex.join(argv if argv is not None else sys.argv[1:]),
+                    "load": _load(), "note": args.note})
         run["hyps"] = {str(k): v for k, v in run["hyps"].items()}
         run["qa"] = {str(k): v for k, v in run["qa"].items()}
         (CACHE / f"{args.tag}.json").write_text(json.dumps(run, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -331,7 +333,8 @@ def write_report(path: Path, source: list[str], refs: list[str]) -> None:
         out += ["", "Settings:", ""]
         for run in group:
             out.append(f"- **{run['tag']}**: `{run['command']}` — {run['engine']} {run['model']}; started "
-                       f"{run['started']}, load average {run['load']}; {run['segments']} segments")
+                       f"{run['started']}, load average {run['load']}; {run['segments']} segments"
+                       + (f". {run['note']}" if run.get("note") else ""))
         signature = evaluate(group[0], indices, source, refs)
         out += ["", f"Signatures: chrF `{signature['chrF signature']}`, BLEU `{signature['BLEU signature']}`.", ""]
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
