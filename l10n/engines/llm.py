@@ -314,9 +314,9 @@ class LLMEngine:
         (`revision_messages`); where that answer still holds Chinese, its words are filled in the
         same way and both versions are offered (MT QA keeps the one with fewer findings)."""
         answers: list[list[str]] = [[] for _ in batch]
-        words_only = [i for i in range(len(batch)) if has_cjk_letters(outputs[i]) and problems[i]
-                      and all(getattr(p, "check", "") == "cjk-leftover" for p in problems[i])]
-        whole = [i for i in range(len(batch)) if i not in set(words_only)]
+        words_only = {i for i in range(len(batch)) if has_cjk_letters(outputs[i]) and problems[i]
+                      and all(getattr(p, "check", "") == "cjk-leftover" for p in problems[i])}
+        whole = [i for i in range(len(batch)) if i not in words_only]
         if whole:
             texts = self.runtime.generate(
                 [revision_messages(batch[i], outputs[i], problems[i], self.options.number_glossary,
@@ -395,7 +395,8 @@ def shared_examples(batch: Sequence[TranslationRequest], k: int) -> tuple[tuple[
     votes: dict[tuple[str, str], float] = defaultdict(float)
     sources = {request.source for request in batch}
     for request in batch:
-        # A segment of the batch is no example for the others: its own prompt would show it.
+        # A segment of the batch is no example for the others: the shared turns would show its
+        # reviewed translation in its own prompt.
         shown = [(zh, en) for zh, en in request.examples if zh.strip() and en.strip() and zh not in sources]
         for rank, pair in enumerate(shown):
             votes[pair] += len(shown) - rank
