@@ -690,6 +690,11 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
     try:
         interrupts.install()
         if total:
+            # The first catalog's lock is taken before the model loads: a run that cannot have it
+            # says so at once, not after the loading time.
+            first = next(r for r in pending if r.planned)
+            acquired[first] = writer.ahead(first.acquire)
+            acquired[first].result()  # raises "another run … holds the catalog"
             ensure_started()  # before anything is written: a model or cluster that fails changes nothing
         bar = _progress(total, progress and total > 0)
         while True:

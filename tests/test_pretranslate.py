@@ -189,6 +189,7 @@ def test_lock_blocks_a_second_run(project, fake_engine):
         assert result.code == 2
         assert f"target/en/{project.doc}.po: another run (pid" in result.err
         assert "holds the catalog" in result.err
+        assert fake_engine == []  # said before any model is loaded, not after
         assert project.run("update").code == 2
     assert project.run("pretranslate").code == 0
 
