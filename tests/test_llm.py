@@ -331,6 +331,8 @@ def test_revision_turn_shows_the_prefilled_source(engine, monkeypatch):
 def test_splice_and_clean_word():
     assert splice("raise local配套 rates and 配套parts", "配套", "supporting") == "raise local supporting rates and supporting parts"
     assert splice("The 开工 ceremony", "开工", "groundbreaking") == "The groundbreaking ceremony"
+    assert splice("the President,莱希 said (记者)", "莱希", "Raisi") == "the President, Raisi said (记者)"
+    assert splice("the President,莱希 said (记者)", "记者", "reporter") == "the President,莱希 said (reporter)"
     assert clean_word('"Supporting".') == "Supporting"
     assert clean_word("配套") == "" and clean_word("") == ""
     assert clean_word("This word means the set of parts and services that a supplier provides") == ""  # no word

@@ -380,9 +380,10 @@ def clean_word(reply: str) -> str:
 
 def splice(text: str, run: str, english: str) -> str:
     """`text` with every occurrence of `run` replaced by `english`, with a space on each side where
-    a letter or digit touches it (local配套 rates → local supporting rates)."""
-    out = re.sub(r"(?<=[A-Za-z0-9])(?=%s)" % re.escape(run), " ", text)
-    out = re.sub(r"(?<=%s)(?=[A-Za-z0-9])" % re.escape(run), " ", out)
+    a word or punctuation that wants one touches it (local配套 rates → local supporting rates,
+    President,莱希 said → President, Raisi said), not inside brackets or quotes."""
+    out = re.sub(r"(?<=[A-Za-z0-9,;:.!?)\]”’%%])(?=%s)" % re.escape(run), " ", text)
+    out = re.sub(r"(?<=%s)(?=[A-Za-z0-9(\[“‘])" % re.escape(run), " ", out)
     return " ".join(out.replace(run, english).split())
 
 
