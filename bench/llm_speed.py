@@ -68,8 +68,9 @@ def rows_for(device: str, batch: int) -> dict[str, dict]:
         "transformers-fp32": {"runtime": "transformers", "batch_size": 1, "title": "transformers fp32, one at a time"},
         "ct2-int8-1": {"runtime": "ct2", "batch_size": 1, "quantization": "int8", "title": "ct2 int8, one at a time"},
         "ct2-int8-batch": {"runtime": "ct2", "batch_size": batch, "quantization": "int8",
-                           "title": f"ct2 int8, batches of {batch} (the default CPU path)"},
-        "llama-cpp": {"runtime": "llama-cpp", "batch_size": 1, "title": "llama.cpp, the GGUF as is, one at a time"},
+                           "title": f"ct2 int8, batches of {batch} (auto without the llama.cpp extra)"},
+        "llama-cpp": {"runtime": "llama-cpp", "batch_size": 1,
+                      "title": "llama.cpp, the GGUF as is, one at a time (auto for a .gguf where the extra is installed)"},
         # not in the default set: what the shared system turn (static_prompt) saves
         "ct2-int8-batch-nostatic": {"runtime": "ct2", "batch_size": batch, "quantization": "int8",
                                     "extra": {"static_prompt": False}, "optional": True,
@@ -311,6 +312,7 @@ def run_in_process(name: str, args, argv: list[str]) -> dict | None:
     busy = busy_seconds() - b0
     result["others"] = min(1.0, max(0.0, busy - result["cpu_s"]) / max(wall * (os.cpu_count() or 1), 1e-9))
     result["loadavg"] = (loadavg0, os.getloadavg()[0])
+    result_path.write_text(json.dumps(result), encoding="utf-8")  # what --report-only reads back
     print(f"  {result['seconds'] / result['lines']:.2f} s/segment, load {result['load_s']:.1f} s, "
           f"peak RSS {result['rss_mb']:.0f} MB, others {100 * result['others']:.0f}%", file=sys.stderr, flush=True)
     return result
