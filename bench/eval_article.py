@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.eval_wmt import number_accuracy, timed_pretranslate  # noqa: E402
+from bench.eval_wmt import number_accuracy, settings_line, timed_pretranslate  # noqa: E402
 
 CACHE = ROOT / ".l10n-cache" / "eval-article"
 DEFAULT_MEMORY = ROOT / "bench" / "terms-check" / "hefei-ev.po"
@@ -135,10 +135,7 @@ def write_report(path: Path) -> None:
                    f"{100 * r['qa_passed'] / max(1, r['qa_checked']):.1f}% | {mt_s:.2f} | "
                    f"{r['seconds']:.0f} ({r['load_seconds']:.0f}) |")
     out += ["", "Settings:", ""]
-    for r in runs:
-        out.append(f"- **{r['tag']}**: `{r['command']}` — {r['engine']} {r['model']}; memory {', '.join(r['memory'])}; "
-                   f"{r.get('stamp', 'started')} {r['started']}, load average {' '.join(r['load'])}; {r['segments']} segments"
-                   + (f". {r['note']}" if r.get("note") else ""))
+    out += [settings_line(r, " ".join(r["load"]), f"memory {', '.join(r['memory'])}; ") for r in runs]
     for r in runs:
         if r["number_problems"]:
             out += ["", f"Number errors left by **{r['tag']}**:", ""]

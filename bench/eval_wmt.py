@@ -292,6 +292,13 @@ def _load() -> str:
         return "?"
 
 
+def settings_line(run: dict, load: str, where: str = "") -> str:
+    """One run under a results table: its command, engine and model, when, the load, its note."""
+    return (f"- **{run['tag']}**: `{run['command']}` — {run['engine']} {run['model']}; {where}"
+            f"{run.get('stamp', 'started')} {run['started']}, load average {load}; {run['segments']} segments"
+            + (f". {run['note']}" if run.get("note") else ""))
+
+
 def write_report(path: Path, source: list[str], refs: list[str]) -> None:
     runs = []
     for kept in sorted(CACHE.glob("*.json")):
@@ -331,10 +338,7 @@ def write_report(path: Path, source: list[str], refs: list[str]) -> None:
             out.append(f"| WMT22 {system} | {r['chrF']:.1f} | {r['BLEU']:.1f} | {r['numbers right']}/{r['numbers']} "
                        f"({100 * r['numbers right'] / max(1, r['numbers']):.1f}%) | | | | |")
         out += ["", "Settings:", ""]
-        for run in group:
-            out.append(f"- **{run['tag']}**: `{run['command']}` — {run['engine']} {run['model']}; started "
-                       f"{run['started']}, load average {run['load']}; {run['segments']} segments"
-                       + (f". {run['note']}" if run.get("note") else ""))
+        out += [settings_line(run, run["load"]) for run in group]
         signature = evaluate(group[0], indices, source, refs)
         out += ["", f"Signatures: chrF `{signature['chrF signature']}`, BLEU `{signature['BLEU signature']}`.", ""]
     path.write_text("\n".join(out) + "\n", encoding="utf-8")

@@ -558,11 +558,6 @@ class LocalExecutor:
         return POOLED_DOCUMENTS if self.pool_size else 1
 
     @property
-    def segments_per_call(self) -> int:
-        """At most this many segments in one call (0: no bound but batches_per_call)."""
-        return self.pool_size
-
-    @property
     def in_flight(self) -> int:
         return len(self._queue)
 
@@ -648,16 +643,14 @@ def run_documents(runs: list[DocumentRun], executor, batch_size: int, progress: 
 
     def take() -> list[Batch]:
         out: list[Batch] = []
-        limit = getattr(executor, "segments_per_call", 0)
+        pool = getattr(executor, "pool_size", 0)  # segments per call of an engine that plans its batches
         taken = 0
-        while len(out) < executor.batches_per_call and (not limit or taken < limit):
+        while len(out) < executor.batches_per_call and (not pool or taken < pool):
             if retry:
                 out.append(retry.popleft())
                 taken += len(out[-1].jobs)
                 continue
-            size = max(batch_size, getattr(executor, "pool_size", 0))
-            if limit:
-                size = min(size, limit - taken)
+            size = pool - taken if pool else batch_size
             batch = next((b for r in open_runs if (b := r.next_batch(size)) is not None), None)
             if batch is not None:
                 out.append(batch)

@@ -54,6 +54,12 @@ NUMBERS_HEAD = "Numbers: write these numbers in English as given (Chinese 万 an
 TASK_HEAD = "Translate this segment into English:"
 STRICT_TASK = "Translate this segment into English, with no Chinese characters in your answer:"
 
+def english_differs(written: str, english: str) -> bool:
+    """Whether a number's English says more than its digits: 248.6亿美元 → US$24.86 billion does,
+    2021 → 2,021 does not (a count's separator would mislead for a year)."""
+    return bool(english) and english.replace(",", "") != written
+
+
 def build_messages(request: TranslationRequest, n_context: int, n_examples: int, strict: bool = False,
                    previous: str = "", numbers: bool = True) -> list[dict]:
     """The chat messages that ask for the translation of `request.source`.
@@ -84,8 +90,7 @@ def build_messages(request: TranslationRequest, n_context: int, n_examples: int,
             lines.append(f"{term.zh} → {term.en}")
     parts = [GLOSSARY_HEAD + "\n" + "\n".join(lines)] if lines else []
     if numbers:
-        # Only what the English changes: 2021 → 2,021 (a count's separator) would mislead for a year.
-        shown = [f"{zh} → {en}" for zh, en in dict.fromkeys(request.numbers) if en and en.replace(",", "") != zh]
+        shown = [f"{zh} → {en}" for zh, en in dict.fromkeys(request.numbers) if english_differs(zh, en)]
         if shown:
             parts.append(NUMBERS_HEAD + "\n" + "\n".join(shown))
     parts.append(f"{STRICT_TASK if strict else TASK_HEAD}\n{request.source}")
@@ -127,7 +132,7 @@ def prefilled_source(request: TranslationRequest) -> str:
         if 0 <= term.start < term.end <= len(text) and text[term.start:term.end] == term.zh and term.en:
             claim(term.start, term.end, term.en)
     for written, english in dict.fromkeys(request.numbers):
-        if not english or english.replace(",", "") == written:
+        if not english_differs(written, english):
             continue
         at = plain.find(written)
         while at >= 0 and any(taken[at:at + len(written)]):

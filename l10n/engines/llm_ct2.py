@@ -145,7 +145,7 @@ class CT2Runtime:
         # Segments handed over per call: a whole article where it can, so that the planner finds
         # prompts of similar length and the repair round is one more call, not one per pool.
         self.pool_size = max(128, 8 * options.batch_size)
-        self._system_tokens: dict[str, list[str]] = {}
+        self._prefix_tokens: dict[str, list[str]] = {}
 
     def prompt_tokens(self, messages: list[dict]) -> list[str]:
         text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
@@ -168,13 +168,13 @@ class CT2Runtime:
             return [], False
         head = first[:shared]
         key = repr(head)
-        if key not in self._system_tokens:
+        if key not in self._prefix_tokens:
             text = self.tokenizer.apply_chat_template(head, tokenize=False, add_generation_prompt=False)
-            if len(self._system_tokens) > 64:
-                self._system_tokens.clear()
-            self._system_tokens[key] = self.tokenizer.convert_ids_to_tokens(
+            if len(self._prefix_tokens) > 64:
+                self._prefix_tokens.clear()
+            self._prefix_tokens[key] = self.tokenizer.convert_ids_to_tokens(
                 self.tokenizer(text, add_special_tokens=False)["input_ids"])
-        prefix = self._system_tokens[key]
+        prefix = self._prefix_tokens[key]
         # At least one token must follow the prefix in every prompt, and the template must have
         # rendered those turns the same way inside the whole prompt.
         if not prefix or any(len(t) <= len(prefix) or t[:len(prefix)] != prefix for t in tokens):
