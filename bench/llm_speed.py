@@ -4,7 +4,9 @@ Rows (each in its own process, so that peak RSS is the runtime's own):
   transformers fp32, one at a time     --runtime transformers (the reference)
   ct2 int8, one at a time              --runtime ct2, batch size 1
   ct2 int8, batches of B               --runtime ct2 (what `--engine llm` does on a CPU by default)
-  llama.cpp, one at a time             --runtime llama-cpp on the .gguf as it is (when installed)
+  llama.cpp, one at a time             --runtime llama-cpp on the .gguf as it is (when installed), batch size 1
+  llama.cpp, B at a time               --runtime llama-cpp (what `--engine llm` does with a .gguf on a CPU
+                                       where llama-cpp-python is installed)
 With --device cuda: transformers bfloat16, ct2 int8_float16 and ct2 float16, batches of B.
 
 The prompts are built by the engine's own `build_messages` (engines/llm.py): the system turn, the
@@ -69,8 +71,10 @@ def rows_for(device: str, batch: int) -> dict[str, dict]:
         "ct2-int8-1": {"runtime": "ct2", "batch_size": 1, "quantization": "int8", "title": "ct2 int8, one at a time"},
         "ct2-int8-batch": {"runtime": "ct2", "batch_size": batch, "quantization": "int8",
                            "title": f"ct2 int8, batches of {batch} (auto without the llama.cpp extra)"},
-        "llama-cpp": {"runtime": "llama-cpp", "batch_size": 1,
-                      "title": "llama.cpp, the GGUF as is, one at a time (auto for a .gguf where the extra is installed)"},
+        "llama-cpp": {"runtime": "llama-cpp", "batch_size": 1, "title": "llama.cpp, the GGUF as is, one at a time"},
+        "llama-cpp-batch": {"runtime": "llama-cpp", "batch_size": batch,
+                            "title": f"llama.cpp, the GGUF as is, {batch} at a time (auto for a .gguf where the extra "
+                                     "is installed)"},
         # not in the default set: what the shared system turn (static_prompt) saves
         "ct2-int8-batch-nostatic": {"runtime": "ct2", "batch_size": batch, "quantization": "int8",
                                     "extra": {"static_prompt": False}, "optional": True,

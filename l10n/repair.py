@@ -5,7 +5,7 @@
 symptoms of machine output), and gives the outputs that fail back to the engine, naming what is
 wrong, for at most `max_rounds` rounds. What an engine does with that is its own: an instruction
 LLM answers a follow-up turn ("248.6亿美元 is US$24.86 billion; translate again"), a seq2seq model
-returns its n-best list. The best candidate wins: fewest findings, then the model's own order.
+returns its n-best list. The best candidate wins: fewest findings, then fewest Chinese characters left, then the model's own order.
 Rounds go on while findings remain and the engine still comes up with answers it has not given
 before (an n-best list asked twice does not). Outputs that pass cost no extra call.
 
@@ -22,7 +22,7 @@ from typing import Sequence
 from . import qa
 from .engines import Engine, TranslationRequest
 from .glossary import Glossary, Term
-from .script import one_line
+from .script import CJK, one_line
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,12 @@ def _feedback_text(finding: qa.Finding) -> str:
     return finding.message
 
 
+def _weight(findings: Sequence[qa.Finding], text: str) -> tuple[int, int]:
+    """How bad an answer is: its findings, then (between answers with as many) the Chinese
+    characters left in it (a name filled in, an idiom still in Chinese, is better than both)."""
+    return len(findings), len(CJK.findall(text))
+
+
 def translate_checked(engine: Engine, batch: Sequence[TranslationRequest], max_rounds: int = 1) -> list[Translated]:
     """The engine's translations of `batch`, each checked and, where it fails, repaired."""
     outputs = engine.translate(batch)
@@ -89,7 +95,10 @@ def translate_checked(engine: Engine, batch: Sequence[TranslationRequest], max_r
     findings = [request_findings(r, t) for r, t in zip(batch, texts)]
     rounds = [0] * len(batch)
     seen = [{t} for t in texts]
-    pending = [i for i, found in enumerate(findings) if found]
+    # What the engine says it cannot repair (the llm: a term rendered fewer times than the source
+    # has it) is left flagged for the translator without another call.
+    hopeless = frozenset(getattr(engine, "unrepairable", ()))
+    pending = [i for i, found in enumerate(findings) if found and not {f.check for f in found} <= hopeless]
     for _ in range(max_rounds):
         if not pending:
             break
@@ -102,7 +111,7 @@ def translate_checked(engine: Engine, batch: Sequence[TranslationRequest], max_r
             seen[i].update(fresh)
             for option in fresh:
                 found = request_findings(batch[i], option)
-                if len(found) < len(findings[i]):
+                if _weight(found, option) < _weight(findings[i], texts[i]):
                     texts[i], findings[i] = option, found
             if findings[i] and fresh:
                 still.append(i)  # not clean yet, and the engine still has new answers: try again

@@ -979,12 +979,32 @@ class LexEntry:
     verb: bool = False  # a gloss "to …"
 
 
+_NAME_LINKS = frozenset({"and", "of", "the", "for", "on", "de", "da", "la"})
+
+
+def _leading_name(gloss: str) -> str:
+    """The name a proper noun's gloss opens with: "Changchun subprovincial city and …" →
+    Changchun, "Belt and Road Initiative (BRI) …" → Belt and Road Initiative."""
+    head = re.split(r"[,;]", re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", gloss))[0]
+    words = re.findall(r"[A-Za-z][A-Za-z'.-]*", head)
+    name: list[str] = []
+    for k, word in enumerate(words):
+        if word[:1].isupper():
+            name.append(word)
+        elif name and word in _NAME_LINKS and k + 1 < len(words) and words[k + 1][:1].isupper():
+            name.append(word)
+        else:
+            break
+    return " ".join(name)
+
+
 class Lexicon:
     """Chinese headwords → English gloss word stems and toneless pinyin."""
 
-    def __init__(self, entries: dict[str, list[LexEntry]], idioms: Iterable[str] = ()):
+    def __init__(self, entries: dict[str, list[LexEntry]], idioms: Iterable[str] = (), names: dict[str, str] | None = None):
         self.entries = entries
         self.idioms = frozenset(idioms)
+        self.names = names or {}
         self.longest = max((len(k) for k in entries), default=1)
 
     def has(self, zh: str) -> bool:
@@ -995,6 +1015,12 @@ class Lexicon:
         a word it does not list."""
         entries = self.entries.get(zh)
         return None if not entries else any(e.proper for e in entries)
+
+    def name(self, zh: str) -> str:
+        """The English name of a word that the dictionary lists only as a proper noun (长春 →
+        "Changchun", 塞尔维亚 → "Serbia"), or '' (红旗 is also "red flag": no name)."""
+        entries = self.entries.get(zh)
+        return self.names.get(zh, "") if entries and all(e.proper for e in entries) else ""
 
     def verb(self, zh: str) -> bool:
         """Whether the dictionary gives the word a verb sense (a gloss "to …")."""
@@ -1009,6 +1035,7 @@ class Lexicon:
     def parse(cls, text: str) -> "Lexicon":
         entries: dict[str, list[LexEntry]] = defaultdict(list)
         idioms = set()
+        names: dict[str, str] = {}
         line_re = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
         for line in text.splitlines():
             if line.startswith("#"):
@@ -1017,6 +1044,8 @@ class Lexicon:
             if not m:
                 continue
             _, simplified, pinyin, glosses = m.groups()
+            if pinyin[:1].isupper() and simplified not in names:
+                names[simplified] = _leading_name(glosses.split("/")[0])
             if "(idiom" in glosses:
                 idioms.add(simplified)
             words = set()
@@ -1041,7 +1070,7 @@ class Lexicon:
             syllables = tuple(re.sub(r"[1-5]$", "", s).lower().replace("u:", "ü") for s in pinyin.split())
             verb = any(g.startswith("to ") for g in glosses.split("/"))
             entries[simplified].append(LexEntry(syllables, frozenset(words), pinyin[:1].isupper(), verb))
-        return cls(dict(entries), idioms)
+        return cls(dict(entries), idioms, names)
 
     def explainer(self, zh: str) -> Callable[[str], set[int]]:
         """A function from an English word to the positions of `zh` whose glosses, pinyin or

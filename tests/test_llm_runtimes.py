@@ -5,6 +5,8 @@ installed)."""
 
 from __future__ import annotations
 
+import os
+
 import polib
 import pytest
 
@@ -320,6 +322,40 @@ def test_llama_cpp_runs_the_gguf(tiny_gguf, tmp_path, tiny_qwen, reference):
     assert sum(answer == expected for answer, expected in zip(answers, reference)) >= 3
     engine = LLMEngine(options(tmp_path, tiny_gguf, runtime="llama-cpp", n_ctx=1024))
     assert engine.label == "llm-llama-cpp" and len(engine.translate(REQUESTS[:2])) == 2
+
+
+def test_llama_cpp_decodes_many_conversations_at_once_and_keeps_their_prefixes(tiny_gguf, tmp_path):
+    pytest.importorskip("llama_cpp")
+    from l10n.engines.llm import revision_messages, word_messages
+    from l10n.engines.llm_llamacpp import LlamaCppRuntime
+
+    convs, limits = conversations(), [20] * len(REQUESTS)
+    alone = LlamaCppRuntime(options(tmp_path, tiny_gguf, runtime="llama-cpp", n_ctx=1024)).generate(convs, limits)
+    # four at a time, in a cache so small (3 × 380 cells) that finished conversations must give way
+    runtime = LlamaCppRuntime(options(tmp_path, tiny_gguf, runtime="llama-cpp", n_ctx=380, batch_size=4))
+    decoder = runtime.decoder
+    together = runtime.generate(convs, limits)
+    # float32 kernels for 1 row and for 4 differ in rounding: a near tie may go the other way late
+    assert all(a[:5] == b[:5] for a, b in zip(together, alone))
+    assert sum(a == b for a, b in zip(together, alone)) >= 3
+    prompts = [runtime.prompt_tokens(c) for c in convs]
+    # the system turn that opens every prompt was evaluated once, not once per conversation
+    shared = len(os.path.commonprefix(prompts))
+    assert decoder.evaluated <= sum(len(p) for p in prompts) - (len(prompts) - 1) * shared + sum(limits)
+    # another call with other prompts: the finished conversations give way, the cache never overflows
+    words = [word_messages(r.source, r.source[:2]) for r in REQUESTS]
+    assert runtime.generate(words, limits)
+    assert len(decoder.holders) <= decoder.cells < sum(len(p) for p in prompts) + sum(
+        len(runtime.prompt_tokens(c)) for c in words) - shared
+
+    # a revision opens with the first prompt and its answer: only its new turn is evaluated
+    runtime = LlamaCppRuntime(options(tmp_path, tiny_gguf, runtime="llama-cpp", n_ctx=1024, batch_size=4))
+    first = runtime.generate(convs[:2], [8, 8])
+    before = runtime.decoder.evaluated
+    again = [revision_messages(c, r, a, ["the number 108 is missing"]) for c, r, a in zip(convs[:2], REQUESTS, first)]
+    assert len(runtime.generate(again, [8, 8])) == 2
+    new_turns = sum(len(runtime.prompt_tokens(m)) - len(runtime.prompt_tokens(c)) for m, c in zip(again, convs))
+    assert runtime.decoder.evaluated - before <= new_turns + 2 * 8
 
 
 def test_llama_cpp_refuses_what_is_not_a_gguf(tiny_qwen, tmp_path):

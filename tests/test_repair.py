@@ -89,6 +89,26 @@ def test_repair_keeps_the_best_candidate_and_stops_when_nothing_improves():
     assert engine.calls == 4  # the third revision brought nothing new: no fourth
 
 
+def test_between_answers_with_as_many_findings_the_one_with_less_chinese_wins():
+    source = "在长春奋勇争先。"
+    engine = Scripted({source: "Striving in 长春 to 奋勇争先."},
+                      {source: [["Striving in Changchun to 奋勇争先.", "Striving 在长春 to 奋勇争先."]]})
+    result = translate_checked(engine, [TranslationRequest(source, block="paragraph")], max_rounds=1)
+    assert result == [Translated("Striving in Changchun to 奋勇争先.", 1)]  # still flagged, with a name less in Chinese
+
+
+def test_findings_the_engine_cannot_repair_cost_no_call_when_they_are_the_only_ones():
+    source = "动车组和动车组。"
+    request = TranslationRequest(source, terms=(TermHint("动车组", "EMU", 0, 3), TermHint("动车组", "EMU", 4, 7)),
+                                 block="paragraph")
+    engine = Scripted({source: "An EMU."}, {source: [["EMUs and EMUs."]]})
+    assert [f.check for f in request_findings(request, "An EMU.")] == ["glossary-count"]
+    assert translate_checked(engine, [request]) == [Translated("EMUs and EMUs.", 1)]
+    engine = Scripted({source: "An EMU."}, {source: [["EMUs and EMUs."]]})
+    engine.unrepairable = frozenset({"glossary-count"})
+    assert translate_checked(engine, [request]) == [Translated("An EMU.", 0)] and engine.calls == 1
+
+
 def test_an_n_best_list_asked_again_ends_the_rounds():
     source = "营收248.6亿美元。"
     engine = Scripted({source: "Revenue was $248.6 billion."}, {source: [["A $248.6 billion revenue."]] * 5})

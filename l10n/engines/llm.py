@@ -150,20 +150,22 @@ def prefilled_source(request: TranslationRequest) -> str:
     return re.sub(r" +", " ", "".join(out)).strip()
 
 
-def revision_messages(request: TranslationRequest, previous: str, problems: Sequence[str],
-                      numbers: bool = True, strict: bool = False) -> list[dict]:
-    """The conversation that asks again: the request (its glossary and numbers, without the earlier
-    sentences and examples, which would make the prompt several times longer for a turn about
-    one segment), the earlier answer, and a turn that names what MT QA found wrong with it
-    (l10n.repair), with the source as it reads with the glossary terms and numbers put in
-    English (`prefilled_source`). `strict` (for an answer that kept Chinese) adds the stricter
-    instruction to the system turn, as the engine's own retry does without repair."""
-    messages = build_messages(request, 0, 0, strict=strict, numbers=numbers)
+def revision_messages(opening: list[dict], request: TranslationRequest, previous: str, problems: Sequence[str],
+                      strict: bool = False) -> list[dict]:
+    """The conversation that asks again: the prompt of the first answer as it was (`opening`: its
+    system turn, examples, earlier sentences, glossary and numbers), that answer, and a turn that
+    names what MT QA found wrong with it (l10n.repair), with the source as it reads with the
+    glossary terms and numbers put in English (`prefilled_source`). Opening the way the first
+    prompt did, the conversation costs only its new turns on a runtime that keeps prompts (the
+    llama.cpp runtime; ct2 computes the shared turns of a call once). `strict` (for an answer
+    that kept Chinese) adds the stricter instruction to the new turn."""
+    messages = list(opening)
     messages.append({"role": "assistant", "content": previous})
     listed = "\n".join(f"- {problem}" for problem in problems)
     prefilled = prefilled_source(request)
     shown = f"\n{PREFILLED_HEAD}\n{prefilled}" if prefilled else ""
-    messages.append({"role": "user", "content": f"{REVISE_HEAD}\n{listed}{shown}\n{REVISE_TAIL}"})
+    tail = REVISE_TAIL + (STRICT if strict else "")
+    messages.append({"role": "user", "content": f"{REVISE_HEAD}\n{listed}{shown}\n{tail}"})
     return messages
 
 
@@ -251,6 +253,9 @@ def answer_complete(text: str) -> bool:
 class LLMEngine:
     name = "llm"
     uses_context = True  # pretranslate fills TranslationRequest.context and .examples for it
+    # Findings that repair does not send back when they are a segment's only ones: asked again,
+    # the 1.5B model cleared none of 5 glossary-count findings on the article (docs/mt-qa.md).
+    unrepairable = frozenset({"glossary-count"})
 
     def __init__(self, options: LLMOptions, runtime: Runtime | None = None):
         self.model_id = options.model
@@ -270,6 +275,7 @@ class LLMEngine:
         # segments of one pool cannot see each other's translations as context
         # (bench/llm-context.md: no loss of chrF with pools of 32).
         self.pool_size = getattr(self.runtime, "pool_size", options.batch_size)
+        self._shown: dict[str, tuple[tuple[str, str], ...]] = {}  # the examples each segment of the last call was shown
 
     @property
     def calls(self) -> int:
@@ -284,12 +290,22 @@ class LLMEngine:
         # model that runs on (answers normally end at the end-of-turn token or the first line).
         return max(8, min(self.options.max_length, 16 + int(self.options.tokens_per_char * len(source))))
 
+    def with_examples(self, batch: Sequence[TranslationRequest]) -> list[TranslationRequest]:
+        """The requests with the examples their prompts show: with `shared_examples`, the same for
+        the whole call (those of the last call for a segment it had, so that a revision opens
+        with the prompt of the first answer)."""
+        if not (self.n_examples and self.options.shared_examples):
+            return list(batch)
+        fresh = [r for r in batch if r.source not in self._shown]
+        examples = shared_examples(fresh, self.n_examples) if fresh else ()
+        return [replace(r, examples=self._shown.get(r.source, examples)) for r in batch]
+
     def translate(self, batch: Sequence[TranslationRequest]) -> list[str]:
         if not batch:
             return []
-        if self.n_examples and self.options.shared_examples:
-            examples = shared_examples(batch, self.n_examples)
-            batch = [replace(r, examples=examples) for r in batch]
+        self._shown = {}
+        batch = self.with_examples(batch)
+        self._shown = {r.source: r.examples for r in batch}
         limits = [self.max_new_tokens(r.source) for r in batch]
         texts = self.runtime.generate([self.messages(r) for r in batch], limits)
         results = [clean_output(text) for text in texts]
@@ -319,65 +335,88 @@ class LLMEngine:
         a few tokens instead of the whole segment again). Any other fault gets a follow-up turn
         (`revision_messages`); where that answer, or the first one, still holds Chinese, its words
         are filled in the same way, and every version is offered (MT QA keeps the one with the
-        fewest findings; a tie goes to the one offered first)."""
+        fewest findings, then the fewest Chinese characters left; a tie goes to the one offered
+        first). The questions about the first answers' words go in the same call as the revision
+        turns (short, they take the places that revisions leave as they end); only words that a
+        revision brings anew take another call."""
         answers: list[list[str]] = [[] for _ in batch]
         words_only = {i for i in range(len(batch)) if has_cjk_letters(outputs[i]) and problems[i]
                       and all(getattr(p, "check", "") == "cjk-leftover" for p in problems[i])}
         whole = [i for i in range(len(batch)) if i not in words_only]
-        if whole:
-            texts = self.runtime.generate(
-                [revision_messages(batch[i], outputs[i], problems[i], self.options.number_glossary,
-                                   has_cjk_letters(outputs[i])) for i in whole],
-                [self.max_new_tokens(batch[i].source) for i in whole])
-            for i, text in zip(whole, texts):
-                answer = clean_output(text)
-                if answer and not echoes(answer, problems[i]):
-                    answers[i] = [answer]
+        english: dict[tuple[str, str], str] = {}
+        firsts = [(i, outputs[i]) for i in range(len(batch)) if has_cjk_letters(outputs[i])]
+        questions = self._questions(batch, firsts, english)
+        requests = self.with_examples([batch[i] for i in whole])
+        replies = self.runtime.generate(
+            [revision_messages(self.messages(r), r, outputs[i], problems[i], has_cjk_letters(outputs[i]))
+             for i, r in zip(whole, requests)] + [word_messages(source, word) for source, word in questions],
+            [self.max_new_tokens(batch[i].source) for i in whole] + [WORD_TOKENS] * len(questions),
+        ) if whole or questions else []
+        for i, text in zip(whole, replies):
+            answer = clean_output(text)
+            if answer and not echoes(answer, problems[i]):
+                answers[i] = [answer]
+        english.update(_answered(questions, replies[len(whole):]))
         # Every answer that holds Chinese gets its words filled in: the revision, and the first
         # answer too (a revision can fix a term and make something else worse).
-        texts = [(i, answers[i][0]) for i in whole if answers[i] and has_cjk_letters(answers[i][0])]
-        texts += [(i, outputs[i]) for i in range(len(batch)) if has_cjk_letters(outputs[i])]
-        for i, filled in self.fill_words(batch, texts):
-            answers[i].append(filled)
+        revised = [(i, answers[i][0]) for i in whole if answers[i] and has_cjk_letters(answers[i][0])]
+        if more := self._questions(batch, revised, english):
+            english.update(_answered(more, self.runtime.generate([word_messages(s, w) for s, w in more],
+                                                                 [WORD_TOKENS] * len(more))))
+        for i, text in revised + firsts:
+            filled = fill_words(text, batch[i].source, english)
+            if filled != text:
+                answers[i].append(filled)
         return answers
 
-    def fill_words(self, batch: Sequence[TranslationRequest], texts: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
-        """Each (i, text), an answer to `batch[i]`, with every run of Chinese left in it replaced
-        by the model's English for that word in the segment's sense (all words of all answers in
-        one call; a word the model cannot give in a few English words stays as it is), and
-        full-width punctuation by its English form; only the texts that changed."""
-        asked: dict[tuple[str, str], int] = {}
+    @staticmethod
+    def _questions(batch: Sequence[TranslationRequest], texts: Sequence[tuple[int, str]],
+                   english: dict[tuple[str, str], str]) -> list[tuple[str, str]]:
+        """The (segment, word) pairs to ask the model about for the Chinese left in `texts` (each
+        (i, answer to batch[i])), in order and once each: not those already in `english`, and not
+        a word that CC-CEDICT lists only as a proper noun, whose name goes into `english` instead
+        (长春 → Changchun: asked alone, the 1.5B model answered "Chongqing")."""
+        lexicon = _lexicon()
+        asked: dict[tuple[str, str], None] = {}
         for i, text in texts:
             for run in CJK_LETTER_RUN.findall(text):
-                asked.setdefault((batch[i].source, run), len(asked))
-        english: dict[tuple[str, str], str] = {}
-        if asked:
-            pairs = list(asked)
-            replies = self.runtime.generate([word_messages(source, word) for source, word in pairs],
-                                            [WORD_TOKENS] * len(pairs))
-            english = {pair: word for pair, reply in zip(pairs, replies) if (word := clean_word(reply))}
-        filled = []
-        for i, text in texts:
-            out = text
-            for run in dict.fromkeys(CJK_LETTER_RUN.findall(text)):
-                word = english.get((batch[i].source, run))
-                if word and plausible_word(run, word):
-                    out = splice(out, run, word)
-            out = english_punctuation(out)
-            if out != text:
-                filled.append((i, out))
-        return filled
+                pair = (batch[i].source, run)
+                if pair in english or pair in asked:
+                    continue
+                if name := (lexicon.name(run) if lexicon is not None else ""):
+                    english[pair] = name
+                else:
+                    asked[pair] = None
+        return list(asked)
+
+
+def _answered(questions: Sequence[tuple[str, str]], replies: Sequence[str]) -> dict[tuple[str, str], str]:
+    """The English for each question ('' where the reply is no usable word: not asked again)."""
+    return {pair: clean_word(reply) for pair, reply in zip(questions, replies)}
+
+
+def fill_words(text: str, source: str, english: dict[tuple[str, str], str]) -> str:
+    """`text` with each run of Chinese that `english` has an answer for (keyed by (source, run))
+    replaced by it where the answer may stand (`plausible_word`), and full-width punctuation
+    written the English way; a word with no usable answer stays as it is."""
+    out = text
+    for run in dict.fromkeys(CJK_LETTER_RUN.findall(text)):
+        word = english.get((source, run))
+        if word and plausible_word(run, word):
+            out = splice(out, run, word)
+    return english_punctuation(out)
 
 
 WORD_TOKENS = 16
-WORD_TASK = ("In the Chinese sentence below, what is the English for {word}? Answer with the English word or "
+WORD_TASK = ("In the Chinese sentence above, what is the English for {word}? Answer with the English word or "
              "phrase only, as it would stand in an English translation of the sentence.")
 
 
 def word_messages(source: str, word: str) -> list[dict]:
-    """The conversation that asks for one word left in Chinese, with its sentence as context."""
+    """The conversation that asks for one word left in Chinese, with its sentence as context (the
+    sentence first: the questions about one sentence open the same way)."""
     return [{"role": "system", "content": SYSTEM},
-            {"role": "user", "content": f"{WORD_TASK.format(word=word)}\n{source}"}]
+            {"role": "user", "content": f"{source}\n\n{WORD_TASK.format(word=word)}"}]
 
 
 def clean_word(reply: str) -> str:

@@ -34,7 +34,7 @@ from ..errors import Advice, ChangeOption, ModelUnavailable
 from . import LLMOptions, generation_failed
 from .ct2_cache import (METADATA, cache_path, convert_model, file_identity, import_ctranslate2, is_complete,
                         machine_threads, read_metadata, source_identity)
-from .llm_runtimes import ct2_compute_type, ct2_storage, runtime_label
+from .llm_runtimes import ct2_compute_type, ct2_storage, pool_size, runtime_label
 from .llm_transformers import END_OF_TURN, load_chat_tokenizer, model_source, require_gguf_support
 
 TOKENIZER_DIR = "tokenizer"
@@ -142,9 +142,7 @@ class CT2Runtime:
         vocab = self.tokenizer.get_vocab()
         self.end_tokens = [t for t in dict.fromkeys([self.tokenizer.eos_token, *END_OF_TURN]) if t and t in vocab]
         self.static_prompt = options.static_prompt
-        # Segments handed over per call: a whole article where it can, so that the planner finds
-        # prompts of similar length and the repair round is one more call, not one per pool.
-        self.pool_size = max(128, 8 * options.batch_size)
+        self.pool_size = pool_size(options)  # the planner finds prompts of similar length in a large pool
         self._prefix_tokens: dict[str, list[str]] = {}
 
     def prompt_tokens(self, messages: list[dict]) -> list[str]:

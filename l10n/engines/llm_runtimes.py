@@ -73,6 +73,13 @@ def device_kind(requested: str) -> str:
     return "cuda" if requested.startswith("cuda") else "cpu"
 
 
+def pool_size(options: LLMOptions) -> int:
+    """Segments handed over per call to a runtime that plans its own batches: a whole article
+    where it can, so that its batches stay full and the repair round is one more call, not one per
+    pool."""
+    return max(128, 8 * options.batch_size)
+
+
 def resolve_runtime(options: LLMOptions) -> str:
     """The runtime that `auto` stands for: for a `.gguf` file on CPU, llama.cpp when its optional
     extra is installed (on 2 cores it ran the article 1.3× faster than CTranslate2 at the same
