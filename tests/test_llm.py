@@ -210,8 +210,7 @@ def test_has_cjk():
 
 
 class FakeModel:
-    """Answers each generate call with the next canned text (or, for a function, what it returns
-    for each row's prompt); records the prompts it saw."""
+    """Answers each generate call with the next canned text; records the prompts it saw."""
 
     def __init__(self, tokenizer, answers):
         self.tokenizer = tokenizer
@@ -221,14 +220,10 @@ class FakeModel:
     def generate(self, input_ids, attention_mask=None, **kwargs):
         import torch
 
-        prompts = self.tokenizer.batch_decode(input_ids, skip_special_tokens=False)
-        self.prompts.extend(prompts)
+        self.prompts.extend(self.tokenizer.batch_decode(input_ids, skip_special_tokens=False))
         answer = self.answers.pop(0)
-        rows = [self.tokenizer(answer(p) if callable(answer) else answer, add_special_tokens=False)["input_ids"]
-                for p in prompts]
-        width = max(map(len, rows))
-        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
-        tail = torch.tensor([ids + [pad] * (width - len(ids)) for ids in rows], dtype=input_ids.dtype)
+        ids = self.tokenizer(answer, add_special_tokens=False)["input_ids"]
+        tail = torch.tensor([ids] * input_ids.shape[0], dtype=input_ids.dtype)
         return torch.cat([input_ids, tail], dim=1)
 
 
@@ -401,13 +396,17 @@ def test_a_revision_that_keeps_chinese_is_offered_with_its_words_filled_in(engin
     out = engine.revise([request], ["Trains raise the rate."], [["复兴号 must be translated as 'Fuxing'"]])
     assert out == [["Fuxing trains raise the 配套 rate.", "Fuxing trains raise the supporting rate."]]
     # the first answer, when it kept Chinese too, is offered with its words filled in as well
-    # (its word is asked about in the same call as the revision)
-    fake = FakeModel(engine.runtime.tokenizer, [lambda p: "supporting" if "English for 配套" in p else "Fuxing trains raise the rate."] * 2)
+    fake = FakeModel(engine.runtime.tokenizer, ["Fuxing trains raise the rate.", "supporting"])
     monkeypatch.setattr(engine.runtime, "model", fake)
-    before = engine.calls
     out = engine.revise([request], ["Trains raise the 配套 rate，fast."], [["复兴号 must be translated as 'Fuxing'"]])
     assert out == [["Fuxing trains raise the rate.", "Trains raise the supporting rate, fast."]]
-    assert engine.calls - before == 1 and sum("English for 配套" in p for p in fake.prompts) == 1  # one call
+    # the revision and the first answer keep the same word: it is asked about once
+    fake = FakeModel(engine.runtime.tokenizer, ["Fuxing trains raise the 配套 rate.", "supporting"])
+    monkeypatch.setattr(engine.runtime, "model", fake)
+    out = engine.revise([request], ["Trains raise the 配套 rate，fast."], [["复兴号 must be translated as 'Fuxing'"]])
+    assert out == [["Fuxing trains raise the 配套 rate.", "Fuxing trains raise the supporting rate.",
+                    "Trains raise the supporting rate, fast."]]
+    assert sum("English for 配套" in p for p in fake.prompts) == 1
 
 
 def test_a_name_asked_for_on_its_own_must_be_explained_by_the_lexicon():
