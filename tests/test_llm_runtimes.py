@@ -348,6 +348,14 @@ def test_llama_cpp_decodes_many_conversations_at_once_and_keeps_their_prefixes(t
     assert len(decoder.holders) <= decoder.cells < sum(len(p) for p in prompts) + sum(
         len(runtime.prompt_tokens(c)) for c in words) - shared
 
+    # sequence ids run out like cells: finished conversations give way (a pool of ids that the
+    # finished ones fill), also for the opening that a new call's prompts share
+    decoder.n_seq = len(decoder.tokens)
+    assert runtime.generate(convs[:2], [4, 4]) and len(decoder.tokens) <= decoder.n_seq
+    opening = [[{"role": "system", "content": "另一个系统：只回答英文。"}, {"role": "user", "content": r.source}]
+               for r in REQUESTS[:2]]
+    assert runtime.generate(opening, [4, 4]) and len(decoder.tokens) <= decoder.n_seq
+
     # a revision opens with the first prompt and its answer: only its new turn is evaluated
     runtime = LlamaCppRuntime(options(tmp_path, tiny_gguf, runtime="llama-cpp", n_ctx=1024, batch_size=4))
     first = runtime.generate(convs[:2], [8, 8])

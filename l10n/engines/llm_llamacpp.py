@@ -212,6 +212,7 @@ class SlotDecoder:
             shared = min(_common_length(prompts), min(len(p) for p in prompts) - 1)
             source, common = self._best_source(prompts[0][:shared])
             if shared > common:  # the turns every prompt opens with, evaluated once
+                self._make_room(shared - common, source)
                 prefix = active[-1] = self._start(-1, prompts[0][:shared], 0, source, common)
                 while prefix.feed:
                     self._step([prefix])
@@ -245,16 +246,20 @@ class SlotDecoder:
         if any(_common_length([row_prompt, prompt[:-1]]) > common + 8 for row_prompt in
                (self.tokens[seq] + row.feed for seq, row in active.items() if len(row.feed) > 1)):
             return None
-        need = len(prompt) - common + limit
-        pending = sum(row.need for row in active.values())
-        while len(self.holders) + pending + need > self.cells or len(self.tokens) >= self.n_seq:
-            evictable = [seq for seq in self.kept if seq != source]
-            if not evictable:
-                if active:
-                    return None
-                break  # alone, it fits: a prompt and its answer take at most a third of the cache
-            self._drop(evictable[0])
+        need = len(prompt) - common + limit + sum(row.need for row in active.values())
+        if not self._make_room(need, source) and active:
+            return None  # alone, it fits: a prompt and its answer take at most a third of the cache
         return self._start(index, prompt, limit, source, common)
+
+    def _make_room(self, cells: int, keep: int | None) -> bool:
+        """Drop finished sequences, oldest first and never `keep`, until `cells` more cells and a
+        sequence id are free; whether they are."""
+        while len(self.holders) + cells > self.cells or len(self.tokens) >= self.n_seq:
+            evictable = next((seq for seq in self.kept if seq != keep), None)
+            if evictable is None:
+                return False
+            self._drop(evictable)
+        return True
 
     def _best_source(self, prompt: list[int]) -> tuple[int | None, int]:
         best, length = None, 0
