@@ -5,7 +5,8 @@
 symptoms of machine output), and gives the outputs that fail back to the engine, naming what is
 wrong, for at most `max_rounds` rounds. What an engine does with that is its own: an instruction
 LLM answers a follow-up turn ("248.6亿美元 is US$24.86 billion; translate again"), a seq2seq model
-returns its n-best list. The best candidate wins: fewest findings, then fewest Chinese characters left, then the model's own order.
+returns its n-best list. The best candidate wins: fewest findings, then fewest Chinese characters
+left, then the model's own order.
 Rounds go on while findings remain and the engine still comes up with answers it has not given
 before (an n-best list asked twice does not). Outputs that pass cost no extra call.
 
@@ -82,7 +83,8 @@ def _feedback_text(finding: qa.Finding) -> str:
 
 def _weight(findings: Sequence[qa.Finding], text: str) -> tuple[int, int]:
     """How bad an answer is: its findings, then (between answers with as many) the Chinese
-    characters left in it (a name filled in, an idiom still in Chinese, is better than both)."""
+    characters left in it (a name filled in and an idiom still in Chinese is better than both
+    still in Chinese)."""
     return len(findings), len(CJK.findall(text))
 
 
