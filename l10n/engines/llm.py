@@ -357,24 +357,22 @@ class LLMEngine:
         # answer too (a revision can fix a term and make something else worse).
         revised = [(i, answers[i][0]) for i in whole if answers[i] and has_cjk_letters(answers[i][0])]
         firsts = [(i, outputs[i]) for i in range(len(batch)) if has_cjk_letters(outputs[i])]
-        english: dict[tuple[str, str], str] = {}
-        if questions := self._questions(batch, revised + firsts, english):
-            replies = self.runtime.generate([word_messages(s, w) for s, w in questions], [WORD_TOKENS] * len(questions))
-            english.update(_answered(questions, replies))
+        english = self._english_words(batch, revised + firsts)
         for i, text in revised + firsts:
             filled = fill_words(text, batch[i].source, english)
             if filled != text:
                 answers[i].append(filled)
         return answers
 
-    @staticmethod
-    def _questions(batch: Sequence[TranslationRequest], texts: Sequence[tuple[int, str]],
-                   english: dict[tuple[str, str], str]) -> list[tuple[str, str]]:
-        """The (segment, word) pairs to ask the model about for the Chinese left in `texts` (each
-        (i, answer to batch[i])), in order and once each: not those already in `english`, and not
-        a word that CC-CEDICT lists only as a proper noun, whose name goes into `english` instead
-        (长春 → Changchun: asked alone, the 1.5B model answered "Chongqing")."""
+    def _english_words(self, batch: Sequence[TranslationRequest],
+                       texts: Sequence[tuple[int, str]]) -> dict[tuple[str, str], str]:
+        """The English for each run of Chinese left in `texts` (each (i, answer to batch[i])), keyed
+        by (segment, run): the name CC-CEDICT gives a word it lists only as a proper noun (长春 →
+        Changchun: asked alone, the 1.5B model answered "Chongqing"), else the model's answer to a
+        short question about the word in its sentence, all in one call ('' where the reply is no
+        usable word)."""
         lexicon = _lexicon()
+        english: dict[tuple[str, str], str] = {}
         asked: dict[tuple[str, str], None] = {}
         for i, text in texts:
             for run in CJK_LETTER_RUN.findall(text):
@@ -385,12 +383,10 @@ class LLMEngine:
                     english[pair] = name
                 else:
                     asked[pair] = None
-        return list(asked)
-
-
-def _answered(questions: Sequence[tuple[str, str]], replies: Sequence[str]) -> dict[tuple[str, str], str]:
-    """The English for each question ('' where the reply is no usable word: not asked again)."""
-    return {pair: clean_word(reply) for pair, reply in zip(questions, replies)}
+        if asked:
+            replies = self.runtime.generate([word_messages(s, w) for s, w in asked], [WORD_TOKENS] * len(asked))
+            english.update((pair, clean_word(reply)) for pair, reply in zip(asked, replies))
+        return english
 
 
 def fill_words(text: str, source: str, english: dict[tuple[str, str], str]) -> str:

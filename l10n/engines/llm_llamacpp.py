@@ -95,7 +95,6 @@ class LlamaCppRuntime:
             ids = self.llama.tokenize(token.encode(), add_bos=False, special=True)
             if len(ids) == 1:
                 self.stop_ids.add(ids[0])
-        self.n_ctx = options.n_ctx
         self.pool_size = pool_size(options)
         self.decoder = SlotDecoder(self.llama, slots=options.batch_size, cells=3 * options.n_ctx, threads=threads,
                                    model=model)
@@ -112,9 +111,10 @@ class LlamaCppRuntime:
 
         prompts = [self.prompt_tokens(m) for m in conversations]
         for tokens, limit in zip(prompts, max_new_tokens):
-            if len(tokens) + limit > self.n_ctx:
+            if len(tokens) + limit > self.options.n_ctx:
                 raise generation_failed(
-                    RuntimeError(f"the prompt ({len(tokens)} tokens) and answer do not fit in the context of {self.n_ctx}"),
+                    RuntimeError(f"the prompt ({len(tokens)} tokens) and answer do not fit in the context of "
+                                 f"{self.options.n_ctx}"),
                     self.model_id, (ChangeOption(("n_ctx",), verb="raise"), ChangeOption(("context", "examples"), verb="lower")))
 
         def finished(produced: list[int]) -> bool:
@@ -213,10 +213,11 @@ class SlotDecoder:
             source, common = self._best_source(prompts[0][:shared])
             if shared > common:  # the turns every prompt opens with, evaluated once
                 self._make_room(shared - common, source)
-                prefix = active[-1] = self._start(-1, prompts[0][:shared], 0, source, common)
+                prefix = self._start(-1, prompts[0][:shared], 0, source, common)
+                active[prefix.seq] = prefix  # dropped like the others if the model fails
                 while prefix.feed:
                     self._step([prefix])
-                del active[-1]
+                del active[prefix.seq]
                 self.kept[prefix.seq] = None
             waiting = deque(range(len(prompts)))
             while waiting or active:
